@@ -1,0 +1,193 @@
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from salonbot.tenancy import TenantManager, TenantQuerySet, TimestampedModel
+from salons.models import Customer, Master, Salon, Service
+
+# No I/1, O/0: a code read out over the phone or typed from a screenshot must not be misread.
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 8
+
+
+def generate_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+class BookingStatus(models.TextChoices):
+    CONFIRMED = "CONFIRMED", _("Confirmed")
+    IN_PROGRESS = "IN_PROGRESS", _("In progress")
+    COMPLETED = "COMPLETED", _("Completed")
+    CANCELLED = "CANCELLED", _("Cancelled")
+    NO_SHOW = "NO_SHOW", _("No-show")
+
+
+# Statuses that occupy the master's time; the exclusion constraint and the overlap check use them.
+ACTIVE_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS)
+TERMINAL_STATUSES = (BookingStatus.COMPLETED, BookingStatus.CANCELLED, BookingStatus.NO_SHOW)
+
+
+class BookingSource(models.TextChoices):
+    API = "api", "API"
+    ADMIN = "admin", _("Admin")
+    WHATSAPP = "whatsapp", "WhatsApp"
+
+
+class BookingQuerySet(TenantQuerySet):
+    def active(self):
+        return self.filter(status__in=ACTIVE_STATUSES)
+
+    def overlapping(self, start_ts, end_ts):
+        """Half-open [start, end): a booking ending at 10:00 does not overlap one starting then."""
+        return self.filter(start_ts__lt=end_ts, end_ts__gt=start_ts)
+
+
+def has_started(booking) -> bool:
+    return booking.start_ts <= timezone.now()
+
+
+class Booking(ConcurrentTransitionMixin, TimestampedModel):
+    """A master's time reserved for a customer and a service."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    salon = models.ForeignKey(Salon, on_delete=models.CASCADE, related_name="bookings")
+    master = models.ForeignKey(Master, on_delete=models.SET_NULL, null=True, blank=True, related_name="bookings")
+    service = models.ForeignKey(Service, on_delete=models.SET_NULL, null=True, blank=True, related_name="bookings")
+    customer = models.ForeignKey(Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="bookings")
+    customer_name = models.CharField(max_length=200, blank=True)
+    customer_phone = models.CharField(max_length=20, blank=True)
+    start_ts = models.DateTimeField()
+    end_ts = models.DateTimeField()
+    status = FSMField(max_length=20, choices=BookingStatus.choices, default=BookingStatus.CONFIRMED, protected=True)
+    code = models.CharField(max_length=CODE_LENGTH, unique=True, default=generate_code, editable=False)
+    price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    source = models.CharField(max_length=10, choices=BookingSource.choices, default=BookingSource.API)
+    notes = models.TextField(blank=True)
+    cancellation_reason = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = TenantManager.from_queryset(BookingQuerySet)()
+
+    class Meta:
+        ordering = ["-start_ts"]
+        indexes = [
+            models.Index(fields=["salon", "start_ts"]),
+            models.Index(fields=["salon", "status", "start_ts"]),
+            models.Index(fields=["master", "start_ts", "end_ts"]),
+            models.Index(fields=["salon", "created_at"]),
+            models.Index(fields=["customer", "start_ts"]),
+            models.Index(fields=["salon", "customer_phone"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_ts__gt=F("start_ts")), name="booking_end_after_start"),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.customer_name} {self.start_ts:%Y-%m-%d %H:%M}"
+
+    @transition(field=status, source=BookingStatus.CONFIRMED, target=BookingStatus.IN_PROGRESS)
+    def start(self):
+        """The customer is in the chair."""
+
+    @transition(field=status, source=BookingStatus.IN_PROGRESS, target=BookingStatus.COMPLETED)
+    def complete(self):
+        """The job is done; its price counts as revenue."""
+
+    @transition(
+        field=status, source=[BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS], target=BookingStatus.CANCELLED
+    )
+    def cancel(self, reason: str = ""):
+        """The booking is called off and frees its time."""
+        self.cancellation_reason = reason or ""
+
+    @transition(field=status, source=BookingStatus.CONFIRMED, target=BookingStatus.NO_SHOW, conditions=[has_started])
+    def no_show(self):
+        """The customer did not come; only once the start time has passed."""
+
+
+class ActorKind(models.TextChoices):
+    USER = "user", _("User")
+    BOT = "bot", _("Bot")
+    SYSTEM = "system", _("System")
+
+
+class BookingEventKind(models.TextChoices):
+    CREATED = "created", _("Created")
+    RESCHEDULED = "rescheduled", _("Rescheduled")
+    STARTED = "started", _("Started")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+    NO_SHOW = "no_show", _("No-show")
+
+
+class BookingEvent(models.Model):
+    """The audit trail of a booking: who did what, when, from which state to which."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    salon = models.ForeignKey(Salon, on_delete=models.CASCADE, related_name="+")
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_kind = models.CharField(max_length=10, choices=ActorKind.choices)
+    event = models.CharField(max_length=20, choices=BookingEventKind.choices)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TenantManager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["booking", "created_at"])]
+
+    def __str__(self):
+        return f"{self.booking_id} {self.event} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ReminderStatus(models.TextChoices):
+    PENDING = "PENDING", _("Pending")
+    QUEUED = "QUEUED", _("Queued")
+    SENT = "SENT", _("Sent")
+    FAILED = "FAILED", _("Failed")
+    CANCELLED = "CANCELLED", _("Cancelled")
+
+
+class Reminder(TimestampedModel):
+    """One reminder of one booking: a row that a beat task claims when due, not a delayed task."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    salon = models.ForeignKey(Salon, on_delete=models.CASCADE, related_name="+")
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="reminders")
+    offset_minutes = models.PositiveIntegerField()
+    scheduled_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=ReminderStatus.choices, default=ReminderStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    objects = TenantManager()
+
+    class Meta:
+        ordering = ["scheduled_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["booking", "offset_minutes"], name="reminder_unique_offset"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "scheduled_at"], name="reminder_due_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.booking_id} -{self.offset_minutes}min {self.status}"

@@ -1,0 +1,175 @@
+"""The write path for salons, masters, services, customers and plan usage."""
+
+import zoneinfo
+from datetime import date, datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from salonbot.errors import UsageLimitExceeded
+
+from .models import Customer, Master, MasterTimeOff, Salon, Service, UsageCounter
+from .signals import customer_created, salon_changed
+from .validation import normalize_phone
+
+OWNER_WRITABLE_SALON_FIELDS = {
+    "name",
+    "timezone",
+    "language",
+    "currency",
+    "phone",
+    "address",
+    "whatsapp_phone_number_id",
+    "slot_interval_minutes",
+    "min_notice_minutes",
+    "max_advance_days",
+    "reminder_offsets_minutes",
+}
+PLATFORM_SALON_FIELDS = {"owner", "is_active", "max_bookings_per_month", "max_messages_per_month", "max_masters"}
+
+
+def _platform_fields_for(actor, data: dict) -> dict:
+    """Owners cannot set platform fields (limits, activity, owner): they are silently ignored."""
+    if actor.is_super_admin:
+        return data
+    return {k: v for k, v in data.items() if k not in PLATFORM_SALON_FIELDS}
+
+
+@transaction.atomic
+def create_salon(*, actor, **data) -> Salon:
+    data = _platform_fields_for(actor, data)
+    data.setdefault("owner", actor)
+    salon = Salon(**data)
+    salon.full_clean()
+    salon.save()
+    transaction.on_commit(lambda: salon_changed.send(sender=Salon, salon=salon))
+    return salon
+
+
+@transaction.atomic
+def update_salon(*, actor, salon: Salon, **data) -> Salon:
+    for field, value in _platform_fields_for(actor, data).items():
+        setattr(salon, field, value)
+    salon.full_clean()
+    salon.save()
+    transaction.on_commit(lambda: salon_changed.send(sender=Salon, salon=salon))
+    return salon
+
+
+def _set_services(master: Master, services) -> None:
+    if services is not None:
+        master.services.set(services)
+
+
+@transaction.atomic
+def create_master(*, actor, salon: Salon, services=None, **data) -> Master:
+    """Add a master; the salon row is locked so concurrent creates cannot pass `max_masters`."""
+    locked = Salon.objects.select_for_update().get(pk=salon.pk)
+    if Master.objects.filter(salon=locked).count() >= locked.max_masters:
+        raise UsageLimitExceeded(f"The plan allows at most {locked.max_masters} masters.")
+    master = Master(salon=locked, **data)
+    master.full_clean()
+    master.save()
+    _set_services(master, services)
+    return master
+
+
+@transaction.atomic
+def update_master(*, actor, master: Master, services=None, **data) -> Master:
+    for field, value in data.items():
+        setattr(master, field, value)
+    master.full_clean()
+    master.save()
+    _set_services(master, services)
+    return master
+
+
+@transaction.atomic
+def create_service(*, actor, salon: Salon, **data) -> Service:
+    service = Service(salon=salon, **data)
+    service.full_clean()
+    service.save()
+    return service
+
+
+@transaction.atomic
+def update_service(*, actor, service: Service, **data) -> Service:
+    for field, value in data.items():
+        setattr(service, field, value)
+    service.full_clean()
+    service.save()
+    return service
+
+
+@transaction.atomic
+def add_time_off(*, actor, master: Master, start_ts: datetime, end_ts: datetime, reason: str = "") -> MasterTimeOff:
+    time_off = MasterTimeOff(salon_id=master.salon_id, master=master, start_ts=start_ts, end_ts=end_ts, reason=reason)
+    time_off.full_clean()
+    time_off.save()
+    return time_off
+
+
+def upsert_customer(*, salon: Salon, phone: str, name: str = "", wa_id: str = "", email: str = "") -> Customer:
+    """Find the salon's customer by normalised phone or create them; fill in blanks we learn."""
+    phone = normalize_phone(phone)
+    defaults = {"name": name, "wa_id": wa_id, "email": email}
+    try:
+        with transaction.atomic():
+            customer, created = Customer.objects.get_or_create(salon=salon, phone=phone, defaults=defaults)
+    except IntegrityError:  # a concurrent create of the same phone won
+        customer, created = Customer.objects.get(salon=salon, phone=phone), False
+    if not created:
+        changed = [f for f, v in defaults.items() if v and not getattr(customer, f)]
+        for field in changed:
+            setattr(customer, field, defaults[field])
+        if changed:
+            customer.save(update_fields=[*changed, "updated_at"])
+    if created:
+        transaction.on_commit(lambda: customer_created.send(sender=Customer, customer=customer))
+    return customer
+
+
+@transaction.atomic
+def update_customer(*, actor, customer: Customer, **data) -> Customer:
+    if "phone" in data:
+        data["phone"] = normalize_phone(data["phone"])
+    for field, value in data.items():
+        setattr(customer, field, value)
+    customer.full_clean()
+    customer.save()
+    return customer
+
+
+def local_today(salon: Salon, now: datetime | None = None) -> date:
+    return (now or timezone.now()).astimezone(zoneinfo.ZoneInfo(salon.timezone)).date()
+
+
+def usage_period(salon: Salon, now: datetime | None = None) -> date:
+    return local_today(salon, now).replace(day=1)
+
+
+LIMIT_FIELDS = {"bookings": "max_bookings_per_month", "messages": "max_messages_per_month"}
+
+
+def consume_usage(*, salon: Salon, kind: str, now: datetime | None = None) -> None:
+    """Count one booking or message against the month's limit, atomically.
+
+    A conditional UPDATE decides: two requests racing for the last unit cannot both pass.
+    Must run inside the caller's transaction so a rolled-back booking gives the unit back.
+    """
+    limit = getattr(salon, LIMIT_FIELDS[kind])
+    period = usage_period(salon, now)
+    UsageCounter.objects.bulk_create([UsageCounter(salon=salon, period=period)], ignore_conflicts=True)
+    updated = UsageCounter.objects.filter(salon=salon, period=period, **{f"{kind}__lt": limit}).update(
+        **{kind: F(kind) + 1}, updated_at=timezone.now()
+    )
+    if not updated:
+        raise UsageLimitExceeded(f"The plan allows {limit} {kind} per month.")
+
+
+def count_usage(*, salon: Salon, kind: str, now: datetime | None = None) -> None:
+    """Count a unit without enforcing the limit (inbound messages cannot be refused)."""
+    period = usage_period(salon, now)
+    UsageCounter.objects.bulk_create([UsageCounter(salon=salon, period=period)], ignore_conflicts=True)
+    UsageCounter.objects.filter(salon=salon, period=period).update(**{kind: F(kind) + 1}, updated_at=timezone.now())

@@ -1,0 +1,78 @@
+import pytest
+from django.core.cache import caches
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from salonbot.celery import app as celery_app
+from tests import factories
+
+# Unit and API tests run tasks in-process; the worker tests start a real worker and undo this.
+celery_app.conf.task_always_eager = True
+
+
+def clear_cache(alias: str) -> None:
+    cache = caches[alias]
+    if hasattr(cache, "delete_pattern"):
+        cache.delete_pattern("*")  # only our prefix: the broker may share the Redis database
+    else:
+        cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_state(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    for alias in ("default", "ratelimit"):
+        clear_cache(alias)
+    yield
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+    return client
+
+
+@pytest.fixture
+def owner(db):
+    return factories.UserFactory()
+
+
+@pytest.fixture
+def other_owner(db):
+    return factories.UserFactory()
+
+
+@pytest.fixture
+def super_admin(db):
+    return factories.UserFactory(super_admin=True)
+
+
+@pytest.fixture
+def api(owner):
+    return client_for(owner)
+
+
+@pytest.fixture
+def other_api(other_owner):
+    return client_for(other_owner)
+
+
+@pytest.fixture
+def admin_api(super_admin):
+    return client_for(super_admin)
+
+
+@pytest.fixture
+def anon_api():
+    return APIClient()
+
+
+@pytest.fixture
+def salon(owner):
+    return factories.SalonFactory(owner=owner)
+
+
+@pytest.fixture
+def other_salon(other_owner):
+    return factories.SalonFactory(owner=other_owner)
