@@ -1,0 +1,117 @@
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from salonbot.api.fields import StrictDateTimeField, TenantPrimaryKeyRelatedField
+from salons.models import Master, Salon, Service
+from salons.serializers import PhoneField
+
+from .models import Booking, BookingEvent, Reminder
+
+
+class MasterRefSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+
+
+class ServiceRefSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    duration_minutes = serializers.IntegerField()
+    price = serializers.DecimalField(max_digits=10, decimal_places=2)
+
+
+class CustomerRefSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    phone = serializers.CharField()
+
+
+class BookingSerializer(serializers.ModelSerializer):
+    salon_id = serializers.UUIDField(read_only=True)
+    master = MasterRefSerializer(read_only=True, allow_null=True)
+    service = ServiceRefSerializer(read_only=True, allow_null=True)
+    customer = CustomerRefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Booking
+        fields = [
+            "id",
+            "code",
+            "salon_id",
+            "status",
+            "start_ts",
+            "end_ts",
+            "price",
+            "source",
+            "notes",
+            "master",
+            "service",
+            "customer",
+            "customer_name",
+            "customer_phone",
+            "cancellation_reason",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class BookingCreateSerializer(serializers.Serializer):
+    salon_id = TenantPrimaryKeyRelatedField(queryset=Salon.objects.all())
+    master_id = TenantPrimaryKeyRelatedField(queryset=Master.objects.all(), required=False, allow_null=True)
+    service_id = TenantPrimaryKeyRelatedField(queryset=Service.objects.all(), required=False, allow_null=True)
+    customer_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    customer_phone = PhoneField(required=False, allow_blank=True, default="")
+    start_ts = StrictDateTimeField()
+    end_ts = StrictDateTimeField(required=False, allow_null=True, default=None)
+    notes = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+    def validate(self, attrs):
+        if not attrs.get("master_id") and not attrs.get("service_id"):
+            raise serializers.ValidationError({"master_id": [_("Give master_id, or service_id for any master.")]})
+        return attrs
+
+
+class BookingUpdateSerializer(serializers.Serializer):
+    master_id = TenantPrimaryKeyRelatedField(queryset=Master.objects.all(), required=False)
+    service_id = TenantPrimaryKeyRelatedField(queryset=Service.objects.all(), required=False)
+    start_ts = StrictDateTimeField(required=False)
+    end_ts = StrictDateTimeField(required=False)
+    notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    customer_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+    def validate(self, attrs):
+        unknown = set(self.initial_data) - set(self.fields)
+        if "status" in unknown:
+            raise serializers.ValidationError(
+                {"status": [_("Status changes through /start, /complete, /cancel or /no-show.")]}
+            )
+        return attrs
+
+
+class CancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class BookingEventSerializer(serializers.ModelSerializer):
+    at = serializers.DateTimeField(source="created_at")
+    actor = serializers.SerializerMethodField()
+
+    class Meta:
+        model = BookingEvent
+        fields = ["at", "actor", "event", "from_status", "to_status", "changes", "reason"]
+
+    def get_actor(self, event) -> str:
+        """The acting user's e-mail, or `bot` / `system`."""
+        if event.actor_id:
+            return event.actor.email
+        return event.actor_kind
+
+
+class ReminderSerializer(serializers.ModelSerializer):
+    booking_id = serializers.UUIDField(read_only=True)
+
+    class Meta:
+        model = Reminder
+        fields = ["id", "booking_id", "offset_minutes", "scheduled_at", "status", "attempts", "sent_at", "last_error"]
+        read_only_fields = fields

@@ -1,0 +1,395 @@
+"""The write path of bookings: create, reschedule, status transitions. Nothing else writes them."""
+
+from __future__ import annotations
+
+import logging
+import zoneinfo
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.utils import timezone
+from django_fsm import can_proceed
+
+from salonbot.errors import BookingConflict, InvalidInput, InvalidTransition, SalonInactive
+from salons.models import Customer, Master, MasterTimeOff, Salon, Service
+from salons.services import consume_usage, upsert_customer
+
+from . import availability
+from .models import (
+    ACTIVE_STATUSES,
+    ActorKind,
+    Booking,
+    BookingEvent,
+    BookingEventKind,
+    BookingStatus,
+)
+from .reminders import cancel_open_reminders, plan_reminders
+from .signals import booking_changed
+
+logger = logging.getLogger(__name__)
+
+EXCLUSION_CONSTRAINT = "booking_no_overlap_per_master"
+CODE_ATTEMPTS = 5
+
+# API action name → (model transition method, audit event)
+TRANSITIONS = {
+    "start": ("start", BookingEventKind.STARTED),
+    "complete": ("complete", BookingEventKind.COMPLETED),
+    "cancel": ("cancel", BookingEventKind.CANCELLED),
+    "no_show": ("no_show", BookingEventKind.NO_SHOW),
+}
+
+
+def _actor_kind(actor, actor_kind: str | None) -> str:
+    if actor is not None:
+        return ActorKind.USER
+    return actor_kind or ActorKind.SYSTEM
+
+
+def _check_salon(actor, salon: Salon) -> Salon:
+    if actor is not None and not Salon.objects.for_user(actor).filter(pk=salon.pk).exists():
+        raise InvalidInput("Unknown salon.", field="salon_id")
+    if not salon.is_active:
+        raise SalonInactive()
+    return salon
+
+
+def _check_service(salon: Salon, service: Service | None) -> None:
+    if service is None:
+        return
+    if service.salon_id != salon.pk:
+        raise InvalidInput("The service belongs to another salon.", field="service_id")
+    if not service.is_active:
+        raise InvalidInput("The service is not active.", field="service_id")
+
+
+def _check_master(salon: Salon, master: Master, service: Service | None) -> None:
+    if master.salon_id != salon.pk:
+        raise InvalidInput("The master belongs to another salon.", field="master_id")
+    if not master.is_active:
+        raise InvalidInput("The master is not active.", field="master_id")
+    if service is not None and not master.services.filter(pk=service.pk).exists():
+        raise InvalidInput("The master does not perform this service.", field="master_id")
+
+
+def _end_ts(start_ts: datetime, end_ts: datetime | None, service: Service | None) -> datetime:
+    if end_ts is None:
+        if service is None:
+            raise InvalidInput("end_ts is required when no service is given.", field="end_ts")
+        end_ts = start_ts + timedelta(minutes=service.duration_minutes)
+    if end_ts <= start_ts:
+        raise InvalidInput("end_ts must be after start_ts.", field="end_ts")
+    return end_ts
+
+
+def _has_overlap(master_id, start_ts, end_ts, exclude_pk=None) -> bool:
+    overlapping = Booking.objects.filter(master_id=master_id).active().overlapping(start_ts, end_ts)
+    if exclude_pk is not None:
+        overlapping = overlapping.exclude(pk=exclude_pk)
+    return overlapping.exists()
+
+
+def _policy(salon: Salon) -> availability.SlotPolicy:
+    return availability.SlotPolicy(
+        timezone=salon.timezone,
+        slot_interval_minutes=salon.slot_interval_minutes,
+        min_notice_minutes=salon.min_notice_minutes,
+        max_advance_days=salon.max_advance_days,
+    )
+
+
+def _pick_any_master(salon: Salon, service: Service, start_ts: datetime, end_ts: datetime) -> Master:
+    """The free master (working then, no time off, no booking) with the fewest bookings that day.
+
+    Candidates are locked in primary-key order, so two concurrent "any master" requests for
+    the same service wait for each other instead of both choosing the same master.
+    """
+    candidate_ids = list(
+        Master.objects.filter(salon=salon, is_active=True, services=service).order_by("pk").values_list("pk", flat=True)
+    )
+    masters = list(Master.objects.select_for_update().filter(pk__in=candidate_ids).order_by("pk"))
+    if not masters:
+        raise InvalidInput("No active master performs this service.", field="service_id")
+    ids = [m.pk for m in masters]
+    busy = set(
+        Booking.objects.filter(master_id__in=ids)
+        .active()
+        .overlapping(start_ts, end_ts)
+        .values_list("master_id", flat=True)
+    )
+    busy |= set(
+        MasterTimeOff.objects.filter(master_id__in=ids, start_ts__lt=end_ts, end_ts__gt=start_ts).values_list(
+            "master_id", flat=True
+        )
+    )
+    zone = zoneinfo.ZoneInfo(salon.timezone)
+    local_day = start_ts.astimezone(zone).date()
+    day_start = datetime.combine(local_day, time.min, tzinfo=zone)
+    day_end = datetime.combine(local_day + timedelta(days=1), time.min, tzinfo=zone)
+    load = dict(
+        Booking.objects.filter(master_id__in=ids, start_ts__gte=day_start, start_ts__lt=day_end)
+        .active()
+        .values("master_id")
+        .annotate(n=Count("pk"))
+        .values_list("master_id", "n")
+    )
+    free = [
+        m
+        for m in masters
+        if m.pk not in busy and availability.within_working_hours(m.working_hours, salon.timezone, start_ts, end_ts)
+    ]
+    if not free:
+        raise BookingConflict("No master who performs this service is free at that time.")
+    return min(free, key=lambda m: (load.get(m.pk, 0), m.name, str(m.pk)))
+
+
+def _record(booking: Booking, *, actor, actor_kind, event, from_status="", changes=None, reason="") -> BookingEvent:
+    return BookingEvent.objects.create(
+        salon_id=booking.salon_id,
+        booking=booking,
+        actor=actor,
+        actor_kind=_actor_kind(actor, actor_kind),
+        event=event,
+        from_status=from_status,
+        to_status=booking.status,
+        changes=changes or {},
+        reason=reason,
+    )
+
+
+def _announce(booking: Booking, event: str) -> None:
+    booking_id, salon_id = booking.pk, booking.salon_id
+    transaction.on_commit(
+        lambda: booking_changed.send(sender=Booking, booking_id=booking_id, salon_id=salon_id, event=event)
+    )
+
+
+def _save_guarded(booking: Booking, **save_kwargs) -> None:
+    """Save in a savepoint; the exclusion constraint's refusal becomes the same 409 as the check."""
+    try:
+        with transaction.atomic():
+            booking.save(**save_kwargs)
+    except IntegrityError as exc:
+        if EXCLUSION_CONSTRAINT in str(exc):
+            raise BookingConflict() from exc
+        raise
+
+
+@transaction.atomic
+def create_booking(
+    *,
+    actor,
+    salon: Salon,
+    start_ts: datetime,
+    source: str,
+    master: Master | None = None,
+    service: Service | None = None,
+    end_ts: datetime | None = None,
+    customer: Customer | None = None,
+    customer_name: str = "",
+    customer_phone: str = "",
+    notes: str = "",
+    actor_kind: str | None = None,
+    enforce_availability: bool = False,
+) -> Booking:
+    """Book `master` (or any free master) for `service` at `start_ts`: the only way a booking comes to exist.
+
+    `actor` is the user acting, or None for the bot/system (`actor_kind`). With
+    `enforce_availability` the exact interval must also be an offered slot (working hours,
+    notice, horizon) — the bot books only what it offered.
+    """
+    salon = _check_salon(actor, Salon.objects.get(pk=salon.pk))
+    _check_service(salon, service)
+    if master is None and service is None:
+        raise InvalidInput("Give master_id, or service_id to let the salon pick a master.", field="master_id")
+    end_ts = _end_ts(start_ts, end_ts, service)
+
+    if master is None:
+        master = _pick_any_master(salon, service, start_ts, end_ts)
+    else:
+        _check_master(salon, master, service)
+        master = Master.objects.select_for_update().get(pk=master.pk)
+        if _has_overlap(master.pk, start_ts, end_ts):
+            raise BookingConflict()
+    if enforce_availability:
+        _ensure_offered(salon, master, service, start_ts, end_ts)
+
+    consume_usage(salon=salon, kind="bookings")
+
+    if customer is None and customer_phone:
+        customer = upsert_customer(salon=salon, phone=customer_phone, name=customer_name)
+    if customer is not None:
+        customer_name = customer_name or customer.name
+        customer_phone = customer.phone
+
+    booking = Booking(
+        salon=salon,
+        master=master,
+        service=service,
+        customer=customer,
+        customer_name=customer_name,
+        customer_phone=customer_phone,
+        start_ts=start_ts,
+        end_ts=end_ts,
+        price=service.price if service else None,
+        source=source,
+        notes=notes,
+        created_by=actor,
+    )
+    for attempt in range(CODE_ATTEMPTS):
+        try:
+            _save_guarded(booking, force_insert=True)
+            break
+        except IntegrityError:
+            if attempt == CODE_ATTEMPTS - 1 or Booking.objects.filter(code=booking.code).count() == 0:
+                raise
+            booking.code = Booking._meta.get_field("code").default()  # a rare code collision
+    _record(
+        booking,
+        actor=actor,
+        actor_kind=actor_kind,
+        event=BookingEventKind.CREATED,
+        changes={"start_ts": start_ts.isoformat(), "end_ts": end_ts.isoformat(), "master_id": str(master.pk)},
+    )
+    plan_reminders(booking, salon.reminder_offsets_minutes)
+    _announce(booking, BookingEventKind.CREATED)
+    return booking
+
+
+def _ensure_offered(salon: Salon, master: Master, service, start_ts: datetime, end_ts: datetime) -> None:
+    busy = list(
+        MasterTimeOff.objects.filter(master=master, start_ts__lt=end_ts, end_ts__gt=start_ts).values_list(
+            "start_ts", "end_ts"
+        )
+    )
+    day = start_ts.astimezone(zoneinfo.ZoneInfo(salon.timezone)).date()
+    duration = int((end_ts - start_ts).total_seconds() // 60)
+    starts = availability.available_starts(
+        policy=_policy(salon),
+        working_hours=master.working_hours,
+        busy=busy,
+        day=day,
+        duration_minutes=duration,
+        now=timezone.now(),
+    )
+    if start_ts not in starts:
+        raise BookingConflict("That time is no longer available.")
+
+
+def _lock(booking: Booking) -> Booking:
+    return Booking.objects.select_for_update().select_related("salon").get(pk=booking.pk)
+
+
+@transaction.atomic
+def reschedule_booking(
+    *,
+    actor,
+    booking: Booking,
+    start_ts: datetime | None = None,
+    end_ts: datetime | None = None,
+    master: Master | None = None,
+    service: Service | None = None,
+    notes: str | None = None,
+    customer_name: str | None = None,
+    actor_kind: str | None = None,
+) -> Booking:
+    """Move a CONFIRMED booking in time, to another master or service, with every create-time check."""
+    booking = _lock(booking)
+    if booking.status != BookingStatus.CONFIRMED:
+        raise _invalid_transition(booking, "Only a confirmed booking can be changed.")
+    salon = _check_salon(actor, booking.salon)
+    new_service = service if service is not None else booking.service
+    new_master = master if master is not None else booking.master
+    new_start = start_ts or booking.start_ts
+    timing_changed = any(v is not None for v in (start_ts, end_ts, master, service))
+    changes: dict[str, Any] = {}
+    if timing_changed:
+        _check_service(salon, new_service)
+        if new_master is None:
+            raise InvalidInput("The booking has no master; give master_id.", field="master_id")
+        _check_master(salon, new_master, new_service)
+        if end_ts is None and (start_ts is not None or service is not None) and new_service is not None:
+            new_end = new_start + timedelta(minutes=new_service.duration_minutes)
+        elif end_ts is None:
+            new_end = new_start + (booking.end_ts - booking.start_ts)
+        else:
+            new_end = end_ts
+        new_end = _end_ts(new_start, new_end, new_service)
+        Master.objects.select_for_update().get(pk=new_master.pk)
+        if _has_overlap(new_master.pk, new_start, new_end, exclude_pk=booking.pk):
+            raise BookingConflict()
+        for field, old, new in (
+            ("start_ts", booking.start_ts, new_start),
+            ("end_ts", booking.end_ts, new_end),
+            ("master_id", booking.master_id, new_master.pk),
+            ("service_id", booking.service_id, new_service.pk if new_service else None),
+        ):
+            if old != new:
+                changes[field] = {"old": _plain(old), "new": _plain(new)}
+        booking.start_ts, booking.end_ts, booking.master = new_start, new_end, new_master
+        if new_service is not None and new_service.pk != booking.service_id:
+            booking.service, booking.price = new_service, new_service.price
+    for field, value in (("notes", notes), ("customer_name", customer_name)):
+        if value is not None and value != getattr(booking, field):
+            changes[field] = {"old": getattr(booking, field), "new": value}
+            setattr(booking, field, value)
+    if not changes:
+        return booking
+    _save_guarded(booking)
+    _record(
+        booking,
+        actor=actor,
+        actor_kind=actor_kind,
+        event=BookingEventKind.RESCHEDULED,
+        from_status=booking.status,
+        changes=changes,
+    )
+    if "start_ts" in changes:
+        plan_reminders(booking, salon.reminder_offsets_minutes)
+    _announce(booking, BookingEventKind.RESCHEDULED)
+    return booking
+
+
+def _plain(value):
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value) if value is not None else None
+
+
+def allowed_actions(booking: Booking) -> list[str]:
+    return [name for name, (method, _event) in TRANSITIONS.items() if can_proceed(getattr(booking, method))]
+
+
+def _invalid_transition(booking: Booking, detail: str) -> InvalidTransition:
+    return InvalidTransition(detail, extra={"status": booking.status, "allowed_actions": allowed_actions(booking)})
+
+
+@transaction.atomic
+def transition_booking(
+    *, actor, booking: Booking, action: str, reason: str = "", actor_kind: str | None = None
+) -> Booking:
+    """Apply a status change (start, complete, cancel, no_show) under a row lock, with its audit row."""
+    if action not in TRANSITIONS:
+        raise InvalidInput(f"Unknown action '{action}'.")
+    method_name, event = TRANSITIONS[action]
+    booking = _lock(booking)
+    method = getattr(booking, method_name)
+    if not can_proceed(method):
+        if action == "no_show" and booking.status == BookingStatus.CONFIRMED:
+            detail = "A booking can be marked no-show only after its start time."
+        else:
+            detail = f"Cannot {action.replace('_', '-')} a booking that is {booking.status}."
+        raise _invalid_transition(booking, detail)
+    from_status = booking.status
+    if action == "cancel":
+        method(reason=reason)
+    else:
+        method()
+    booking.save()
+    _record(booking, actor=actor, actor_kind=actor_kind, event=event, from_status=from_status, reason=reason)
+    if booking.status not in ACTIVE_STATUSES:
+        cancel_open_reminders(booking)
+    _announce(booking, event)
+    return booking

@@ -1,0 +1,74 @@
+"""Races through real HTTP: a live server, many threads, one master's time."""
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from itertools import pairwise
+
+import httpx
+import pytest
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from bookings.models import Booking
+from tests import factories
+from tests.bookings.conftest import booking_body, next_monday_at
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.live]
+
+
+def post_all(url: str, token: str, bodies: list[dict]) -> list[int]:
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def post(body):
+        with httpx.Client(timeout=60) as client:
+            return client.post(f"{url}/api/bookings", json=body, headers=headers).status_code
+
+    with ThreadPoolExecutor(max_workers=len(bodies)) as pool:
+        return list(pool.map(post, bodies))
+
+
+def assert_no_overlaps(master):
+    rows = list(Booking.objects.filter(master=master).active().order_by("start_ts").values_list("start_ts", "end_ts"))
+    for (_s1, e1), (s2, _e2) in pairwise(rows):
+        assert s2 >= e1, "two active bookings of one master overlap"
+
+
+def test_forty_concurrent_creates_book_exactly_the_non_overlapping_subset(live_server):
+    salon = factories.SalonFactory()
+    service = factories.ServiceFactory(salon=salon, duration_minutes=60)
+    master = factories.MasterFactory(salon=salon, services=[service])
+    base = next_monday_at(9)
+    # 10 groups two hours apart, 4 requests per group at +0/+10/+20/+30 minutes: within a group
+    # every pair overlaps, across groups none does. Exactly one request per group can win.
+    bodies = [
+        booking_body(salon, master, service, base + timedelta(hours=2 * group, minutes=10 * k))
+        for k in range(4)
+        for group in range(10)
+    ]
+    token = str(RefreshToken.for_user(salon.owner).access_token)
+    codes = post_all(live_server.url, token, bodies)
+    assert codes.count(201) == 10, codes
+    assert codes.count(409) == 30, codes
+    assert Booking.objects.filter(master=master).count() == 10
+    assert_no_overlaps(master)
+
+
+def test_concurrent_any_master_requests_land_on_different_masters(live_server):
+    salon = factories.SalonFactory()
+    service = factories.ServiceFactory(salon=salon, duration_minutes=60)
+    masters = [factories.MasterFactory(salon=salon, services=[service]) for _ in range(2)]
+    start = next_monday_at(10)
+    token = str(RefreshToken.for_user(salon.owner).access_token)
+    codes = post_all(live_server.url, token, [booking_body(salon, None, service, start) for _ in range(2)])
+    assert codes == [201, 201]
+    assert set(Booking.objects.values_list("master_id", flat=True)) == {m.pk for m in masters}
+
+
+def test_concurrent_any_master_requests_with_one_free_master(live_server):
+    salon = factories.SalonFactory()
+    service = factories.ServiceFactory(salon=salon, duration_minutes=60)
+    factories.MasterFactory(salon=salon, services=[service])
+    start = next_monday_at(10)
+    token = str(RefreshToken.for_user(salon.owner).access_token)
+    codes = post_all(live_server.url, token, [booking_body(salon, None, service, start) for _ in range(2)])
+    assert sorted(codes) == [201, 409]
+    assert Booking.objects.count() == 1
