@@ -27,6 +27,7 @@ from .models import (
 )
 from .reminders import cancel_open_reminders, plan_reminders
 from .signals import booking_changed
+from .slots import policy_for
 
 logger = logging.getLogger(__name__)
 
@@ -89,15 +90,6 @@ def _has_overlap(master_id, start_ts, end_ts, exclude_pk=None) -> bool:
     if exclude_pk is not None:
         overlapping = overlapping.exclude(pk=exclude_pk)
     return overlapping.exists()
-
-
-def _policy(salon: Salon) -> availability.SlotPolicy:
-    return availability.SlotPolicy(
-        timezone=salon.timezone,
-        slot_interval_minutes=salon.slot_interval_minutes,
-        min_notice_minutes=salon.min_notice_minutes,
-        max_advance_days=salon.max_advance_days,
-    )
 
 
 def _pick_any_master(salon: Salon, service: Service, start_ts: datetime, end_ts: datetime) -> Master:
@@ -267,7 +259,7 @@ def _ensure_offered(salon: Salon, master: Master, service, start_ts: datetime, e
     day = start_ts.astimezone(zoneinfo.ZoneInfo(salon.timezone)).date()
     duration = int((end_ts - start_ts).total_seconds() // 60)
     starts = availability.available_starts(
-        policy=_policy(salon),
+        policy=policy_for(salon),
         working_hours=master.working_hours,
         busy=busy,
         day=day,

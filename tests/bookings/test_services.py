@@ -35,7 +35,7 @@ def test_any_master_picks_the_least_busy_that_day_then_by_name(salon, service, t
     book(salon, service, day, master=team["Ada"])
     first = book(salon, service, day + timedelta(hours=3))
     assert first.master.name == "Bea"  # Bea and Zoe have 0 bookings; Bea sorts first
-    second = book(salon, service, day + timedelta(hours=4))
+    second = book(salon, service, day + timedelta(hours=5))  # 14:00, after lunch
     assert second.master.name == "Zoe"
 
 
