@@ -1,7 +1,7 @@
 """Auth endpoints of API.md: register, login, refresh (rotating), logout (blacklist), me."""
 
 from django.contrib.auth import authenticate
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -10,7 +10,12 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenRefreshView
 
+from salonbot.api.schema import ErrorSerializer
+
 from . import serializers, services
+
+BAD_CREDENTIALS = OpenApiResponse(ErrorSerializer, description="Wrong credentials.")
+BAD_TOKEN = OpenApiResponse(ErrorSerializer, description="The refresh token is invalid, expired or blacklisted.")
 
 
 class PublicAuthView(APIView):
@@ -38,7 +43,9 @@ class RegisterView(PublicAuthView):
 class LoginView(PublicAuthView):
     throttle_scope = "auth"
 
-    @extend_schema(request=serializers.LoginSerializer, responses={200: serializers.AuthResponseSerializer})
+    @extend_schema(
+        request=serializers.LoginSerializer, responses={200: serializers.AuthResponseSerializer, 401: BAD_CREDENTIALS}
+    )
     def post(self, request):
         data = serializers.LoginSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -57,13 +64,15 @@ class RefreshView(TokenRefreshView):
 
     throttle_scope = "auth"
 
-    @extend_schema(request=serializers.RefreshSerializer, responses={200: serializers.TokenPairSerializer})
+    @extend_schema(
+        request=serializers.RefreshSerializer, responses={200: serializers.TokenPairSerializer, 401: BAD_TOKEN}
+    )
     def post(self, request, *args, **kwargs):
         return super().post(request, *args, **kwargs)
 
 
 class LogoutView(PublicAuthView):
-    @extend_schema(request=serializers.RefreshSerializer, responses={204: None})
+    @extend_schema(request=serializers.RefreshSerializer, responses={204: None, 401: BAD_TOKEN})
     def post(self, request):
         data = serializers.RefreshSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -4,6 +4,7 @@ With no `DATABASE_URL` / `REDIS_URL` the product runs on an embedded default: SQ
 in-process cache and a filesystem Celery broker, so it starts on a laptop with only Python.
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -39,6 +40,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_ratelimit",  # only for its system checks on the counter cache
     "django_fsm",
     "accounts",
     "salons",
@@ -48,9 +50,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "salonbot.health.HealthCheckMiddleware",  # first: probes skip host checks and HTTPS redirects
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files (admin, /api/docs) under gunicorn
     "csp.middleware.CSPMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    "salonbot.api.middleware.ApiJsonErrorsMiddleware",  # inside CORS: a browser can read the errors
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -63,7 +68,7 @@ ROOT_URLCONF = "salonbot.urls"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [BASE_DIR / "templates", BASE_DIR / "salonbot" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -124,9 +129,15 @@ else:
             "LOCATION": "ratelimit",
         },
     }
-    # Per-process counters are the accepted trade-off of the embedded default.
+    # Per-process counters are the accepted trade-off of the embedded default; with Redis the
+    # checks stay on, so a misconfigured production cache is still reported.
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 RATELIMIT_USE_CACHE = "ratelimit"
+# A counter lost between SET NX and INCR is not a reason to refuse a request.
+RATELIMIT_FAIL_OPEN = True
+# Off only for measuring the limiter's cost (benchmarks/bench_ratelimit.sh).
+RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
+RATELIMIT_IP_META_KEY = "salonbot.api.throttling.client_ip"
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -150,10 +161,15 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "salonbot.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "salonbot.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "salonbot.api.exceptions.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["salonbot.api.parsers.JSONParser"],
+    # Checked after JWT authentication, so the limit keys on the user; see salonbot/api/throttling.py.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "salonbot.api.throttling.ApiRateThrottle",
+        "salonbot.api.throttling.AuthRateThrottle",
+    ],
     "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%SZ",
     "COERCE_DECIMAL_TO_STRING": True,
     "UNAUTHENTICATED_USER": None,
@@ -178,19 +194,27 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # The default validator badge is an image from a third-party host, which the CSP refuses.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/",
+    "PREPROCESSING_HOOKS": ["salonbot.api.schema.drop_optional_trailing_slash"],
 }
 
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="100/m")
 AUTH_RATE_LIMIT = env.str("AUTH_RATE_LIMIT", default="10/m")
+for _name, _rate in (("API_RATE_LIMIT", API_RATE_LIMIT), ("AUTH_RATE_LIMIT", AUTH_RATE_LIMIT)):
+    # A typo would otherwise surface as a 500 on every request, not at startup.
+    if not re.fullmatch(r"[1-9]\d*/\d*[smhd]", _rate):
+        raise ImproperlyConfigured(f"{_name} must look like 100/m (count/period, period s, m, h or d): {_rate!r}")
 # Behind a proxy the client address comes from this header, set by the proxy, never the client.
 CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
 
 # --- Gateway: CORS, security headers --------------------------------------------------------
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/api/.*$"
+CORS_EXPOSE_HEADERS = ["Retry-After"]  # so a browser client can back off after a 429
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -200,7 +224,6 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -212,9 +235,11 @@ CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
-        # The admin and Swagger UI set inline styles.
-        "style-src": [SELF, "'unsafe-inline'"],
-        "img-src": [SELF, "data:"],
+        # Checked in headless Chromium: the admin and Swagger UI need no inline style or script once
+        # the docs page's <style> is a file (salonbot/templates/salonbot/swagger_ui.html) and its
+        # init script is loaded from ?script (SpectacularSwaggerSplitView).
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],  # swagger-ui.css draws its icons as data: SVGs
         "font-src": [SELF],
         "connect-src": [SELF],
         "object-src": [NONE],
@@ -235,6 +260,13 @@ USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "salonbot" / "static"]  # the project package is no app; its files live here
+# WhiteNoise serves STATIC_ROOT (after `collectstatic`) in production, and the app directories
+# directly when DEBUG is on; no CDN and no separate web server are needed for the admin and docs.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
 
 # --- Celery ---------------------------------------------------------------------------------
 # Without Redis the broker is kombu's filesystem transport: the worker and beat still run as
@@ -285,3 +317,4 @@ LOGGING = {
 }
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns at startup when it is missing (before collectstatic)

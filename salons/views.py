@@ -1,7 +1,7 @@
 """Viewsets for salons, masters, services and customers: parse → call a service → render."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -63,7 +63,14 @@ class MasterViewSet(TenantModelViewSet):
         data = {k: v for k, v in serializer.validated_data.items() if k != "salon"}
         serializer.instance = services.update_master(actor=self.request.user, master=serializer.instance, **data)
 
-    @extend_schema(responses={200: serializers.TimeOffSerializer(many=True)})
+    # The master list's filters and ordering do not apply to the time-off list.
+    @extend_schema(
+        responses={200: serializers.TimeOffSerializer(many=True)},
+        parameters=[
+            OpenApiParameter(name, exclude=True)
+            for name in ("salon_id", "is_active", "service_id", "search", "ordering")
+        ],
+    )
     @action(detail=True, methods=["get"], url_path="time-off")
     def time_off(self, request, pk=None):
         master = self.get_object()

@@ -2,9 +2,10 @@
 
 import logging
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -12,6 +13,12 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from salonbot.errors import DomainError
 
 logger = logging.getLogger(__name__)
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = _("The request body is larger than the server accepts.")
+    default_code = "request_too_large"
 
 
 def exception_handler(exc, context):
@@ -23,6 +30,13 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        # A view that read `request.body` itself (a webhook's signature check) hits Django's limit.
+        exc = RequestTooLarge()
+    elif isinstance(exc, SuspiciousOperation):
+        # Django would answer these with its HTML 400 page; the API answers JSON.
+        logger.warning("suspicious request: %s", exc)
+        exc = exceptions.ParseError(_("Bad request."), code="bad_request")
 
     response = drf_exception_handler(exc, context)
     if response is None:
