@@ -2,5 +2,16 @@ from django.apps import AppConfig
 
 
 class AnalyticsConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'analytics'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "analytics"
+
+    def ready(self):
+        from bookings.signals import booking_changed
+        from salons.signals import customer_created, salon_changed
+
+        from . import receivers
+
+        booking_changed.connect(receivers.on_booking_changed, dispatch_uid="analytics.booking_changed")
+        customer_created.connect(receivers.on_customer_created, dispatch_uid="analytics.customer_created")
+        salon_changed.connect(receivers.on_salon_changed, dispatch_uid="analytics.salon_changed")
+

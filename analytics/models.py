@@ -1,3 +1,1 @@
-from django.db import models
-
-# Create your models here.
+"""analytics has no models: it reads the other apps' tables and keeps its figures in the cache."""

@@ -1,0 +1,41 @@
+"""Signal receivers: every committed change the dashboard depends on invalidates its salon's entry.
+
+The lower apps send these signals after commit and import nothing of analytics; the receivers
+are connected in AnalyticsConfig.ready().
+"""
+
+import logging
+
+from . import services, tasks
+
+logger = logging.getLogger(__name__)
+
+# A burst of writes (a chat going back and forth) costs one recomputation a few seconds later,
+# not one per message: the warm-up that runs finds later ones already done.
+REWARM_DELAY_SECONDS = 5
+
+
+def invalidate(salon_id) -> None:
+    """Bump the salon's version; re-warm in the background if the dashboard is being read.
+
+    Never raises: receivers run after commit, inside the request that made the change.
+    """
+    try:
+        if services.invalidate_salon_dashboard(salon_id=salon_id):
+            # retry=False: with the broker down, fail at once (and log) instead of holding the request.
+            tasks.warm_salon_dashboard.apply_async(args=[str(salon_id)], countdown=REWARM_DELAY_SECONDS, retry=False)
+    except Exception:
+        logger.exception("dashboard invalidation of salon %s failed", salon_id)
+
+
+def on_booking_changed(sender, *, salon_id, **kwargs) -> None:
+    invalidate(salon_id)
+
+
+def on_customer_created(sender, *, customer, **kwargs) -> None:
+    invalidate(customer.salon_id)
+
+
+def on_salon_changed(sender, *, salon, **kwargs) -> None:
+    # A new timezone moves "today" and the week and month boundaries.
+    invalidate(salon.pk)

@@ -1,0 +1,218 @@
+"""Dashboard figures of API.md, aggregated in the database in a constant number of queries.
+
+Every figure is a conditional COUNT or SUM (`filter=Q(...)`); Python only computes the calendar
+bounds beforehand and a percentage from two integers afterwards. Definitions:
+
+- "today", "this week" and "this month" are the salon's local calendar (its IANA zone; weeks
+  start on Monday), turned into half-open UTC intervals [start, end) before querying, so DST
+  days are 23 or 25 hours long as they should be. Platform-wide figures use the UTC calendar.
+- Booking counts include every status; `bookings_by_status` breaks them down. `today_bookings`,
+  the two week counts and the 30-day chart go by `start_ts` (when the appointment is), while
+  `recent_activity.bookings_last_24h` goes by `created_at` (when it was booked).
+- Week over week compares the two whole calendar weeks; the change is rounded to one decimal,
+  0.0 when both weeks are empty and null when only last week is (growth from nothing has no
+  percentage).
+- Revenue is the sum of `price` over COMPLETED bookings whose `start_ts` falls in the local
+  calendar month; a booking without a price adds nothing.
+- Rolling windows ("last 24 h", "last 7 days") end at `now` and include both ends.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, Q, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from bookings.models import Booking, BookingStatus
+from salons.models import Customer, Salon
+
+from . import cache as dashboard_cache
+
+CENTS = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class Period:
+    """A half-open interval [start, end) of aware datetimes."""
+
+    start: datetime
+    end: datetime
+
+    def q(self, field: str) -> Q:
+        return Q(**{f"{field}__gte": self.start, f"{field}__lt": self.end})
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """The local calendar periods around `now`, as UTC bounds the database can compare against."""
+
+    today: Period
+    this_week: Period
+    last_week: Period
+    this_month: Period
+    last_month: Period
+
+    @property
+    def span(self) -> Period:
+        """The smallest period holding all the others: one index range scan reads them all."""
+        periods = (self.today, self.this_week, self.last_week, self.this_month, self.last_month)
+        return Period(min(p.start for p in periods), max(p.end for p in periods))
+
+
+def _midnight(day: date, tz: tzinfo) -> datetime:
+    # fold=0: where local midnight falls in a DST gap this is the first instant of the day.
+    return datetime.combine(day, time.min, tzinfo=tz).astimezone(UTC)
+
+
+def _period(first: date, after: date, tz: tzinfo) -> Period:
+    return Period(_midnight(first, tz), _midnight(after, tz))
+
+
+def _first_of_month(day: date, months: int = 0) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def local_calendar(tz: tzinfo, now: datetime) -> Calendar:
+    today = now.astimezone(tz).date()
+    monday = today - timedelta(days=today.weekday())
+    return Calendar(
+        today=_period(today, today + timedelta(days=1), tz),
+        this_week=_period(monday, monday + timedelta(days=7), tz),
+        last_week=_period(monday - timedelta(days=7), monday, tz),
+        this_month=_period(_first_of_month(today), _first_of_month(today, 1), tz),
+        last_month=_period(_first_of_month(today, -1), _first_of_month(today), tz),
+    )
+
+
+def change_percent(current: int, previous: int) -> float | None:
+    if previous == 0:
+        return 0.0 if current == 0 else None
+    return round((current - previous) * 100.0 / previous, 1)
+
+
+def _money(value: Decimal | None) -> Decimal:
+    return (value or ZERO).quantize(CENTS)
+
+
+def _booking_totals(bookings) -> dict:
+    """Total and per-status counts: one pass over the salon's (salon, status, start_ts) index."""
+    per_status = {status: Count("status", filter=Q(status=status)) for status in BookingStatus.values}
+    row = bookings.aggregate(total=Count("*"), **per_status)
+    return {
+        "total_bookings": row.pop("total"),
+        "bookings_by_status": row,
+    }
+
+
+def _booking_calendar(bookings, calendar: Calendar) -> dict:
+    """Figures on the local calendar, read in one range scan over (salon, start_ts)."""
+    completed = Q(status=BookingStatus.COMPLETED)
+    money = DecimalField(max_digits=14, decimal_places=2)
+    row = bookings.filter(calendar.span.q("start_ts")).aggregate(
+        today=Count("start_ts", filter=calendar.today.q("start_ts")),
+        this_week=Count("start_ts", filter=calendar.this_week.q("start_ts")),
+        last_week=Count("start_ts", filter=calendar.last_week.q("start_ts")),
+        revenue_this_month=Sum("price", filter=completed & calendar.this_month.q("start_ts"), output_field=money),
+        revenue_last_month=Sum("price", filter=completed & calendar.last_month.q("start_ts"), output_field=money),
+    )
+    return {
+        "today_bookings": row["today"],
+        "trends": {
+            "bookings_this_week": row["this_week"],
+            "bookings_last_week": row["last_week"],
+            "bookings_change_percent": change_percent(row["this_week"], row["last_week"]),
+            "revenue_this_month": _money(row["revenue_this_month"]),
+            "revenue_last_month": _money(row["revenue_last_month"]),
+        },
+    }
+
+
+def _recent_bookings(bookings, now: datetime) -> int:
+    return bookings.filter(created_at__gte=now - timedelta(hours=24), created_at__lte=now).count()
+
+
+def _new_customers(customers, now: datetime) -> int:
+    return customers.filter(created_at__gte=now - timedelta(days=7), created_at__lte=now).count()
+
+
+def _chat_figures(salon_id, now: datetime) -> dict:
+    """Conversation figures; filled in once the messaging models land."""
+    return {"active_chats": 0, "response_rate": None, "messages_last_24h": 0}
+
+
+def _dashboard(*, salon_id, tz: tzinfo, now: datetime | None) -> dict:
+    now = now or timezone.now()
+    scope = {"salon_id": salon_id} if salon_id is not None else {}
+    bookings = Booking.objects.filter(**scope)
+    chats = _chat_figures(salon_id, now)
+    calendar = _booking_calendar(bookings, local_calendar(tz, now))
+    return {
+        "salon_id": salon_id,
+        "generated_at": now,
+        **_booking_totals(bookings),
+        "today_bookings": calendar["today_bookings"],
+        "active_chats": chats["active_chats"],
+        "response_rate": chats["response_rate"],
+        "recent_activity": {
+            "bookings_last_24h": _recent_bookings(bookings, now),
+            "messages_last_24h": chats["messages_last_24h"],
+            "new_customers_last_7d": _new_customers(Customer.objects.filter(**scope), now),
+        },
+        "trends": calendar["trends"],
+    }
+
+
+def salon_dashboard(salon: Salon, *, now: datetime | None = None) -> dict:
+    """Every dashboard figure of one salon, on its local calendar; uncached."""
+    return _dashboard(salon_id=salon.pk, tz=zoneinfo.ZoneInfo(salon.timezone), now=now)
+
+
+def platform_dashboard(*, now: datetime | None = None) -> dict:
+    """The same figures over every salon, on the UTC calendar; `salon_id` is None."""
+    return _dashboard(salon_id=None, tz=UTC, now=now)
+
+
+def bookings_per_day(salon: Salon | None, *, days: int = 30, now: datetime | None = None) -> list[tuple[date, int]]:
+    """Bookings by local day of `start_ts` for the last `days` days up to today, zeros included.
+
+    One grouped query; Python only fills the days that had no booking.
+    """
+    tz = zoneinfo.ZoneInfo(salon.timezone) if salon is not None else UTC
+    today = (now or timezone.now()).astimezone(tz).date()
+    first = today - timedelta(days=days - 1)
+    bookings = Booking.objects.filter(salon=salon) if salon is not None else Booking.objects.all()
+    rows = (
+        bookings.filter(_period(first, today + timedelta(days=1), tz).q("start_ts"))
+        .annotate(day=TruncDate("start_ts", tzinfo=tz))
+        .order_by()
+        .values("day")
+        .annotate(count=Count("*"))
+        .values_list("day", "count")
+    )
+    counts = dict(rows)
+    return [(first + timedelta(days=i), counts.get(first + timedelta(days=i), 0)) for i in range(days)]
+
+
+def cached_salon_dashboard(salon: Salon) -> dict:
+    """The salon's figures from the cache, computed and stored on a miss (see analytics/cache.py)."""
+    version, entry = dashboard_cache.read(salon.pk)
+    if entry is None:
+        entry = salon_dashboard(salon)
+        dashboard_cache.store(salon.pk, version, entry)
+    return entry
+
+
+def cached_platform_dashboard() -> dict:
+    """Platform-wide figures; this entry simply expires after a minute instead of being invalidated."""
+    entry = dashboard_cache.read_platform()
+    if entry is None:
+        entry = platform_dashboard()
+        dashboard_cache.store_platform(entry)
+    return entry
