@@ -1,0 +1,25 @@
+"""Signals messaging sends, after commit, for the apps that build on it (the bot, analytics).
+
+Receivers run in the process that stored the message (a Celery worker for inbound ones); an
+exception in one is logged and does not stop the others.
+"""
+
+import logging
+
+from django.dispatch import Signal
+
+logger = logging.getLogger(__name__)
+
+# A new inbound message the bot should answer: sent once per stored message, only while the
+# conversation's bot is not paused. kwargs: message_id, conversation_id, salon_id
+inbound_message = Signal()
+
+# Any message stored, inbound or outbound (dashboard caches). kwargs: salon_id, direction
+message_stored = Signal()
+
+
+def send_logged(signal: Signal, **kwargs) -> None:
+    """Send to every receiver; a failing one is logged, and the rest still run."""
+    for receiver, result in signal.send_robust(sender=None, **kwargs):
+        if isinstance(result, Exception):
+            logger.error("receiver %r of a messaging signal failed", receiver, exc_info=result)
