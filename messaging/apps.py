@@ -2,5 +2,10 @@ from django.apps import AppConfig
 
 
 class MessagingConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'messaging'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "messaging"
+    verbose_name = "Messaging"
+
+    def ready(self):
+        # Listens to the lower apps' signals: booking confirmations, routing-cache invalidation.
+        from . import receivers  # noqa: F401

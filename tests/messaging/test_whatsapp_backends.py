@@ -8,7 +8,7 @@ import time
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
-from werkzeug import Request, Response
+from werkzeug import Response
 
 from messaging.whatsapp import backends
 from messaging.whatsapp.backends import (
@@ -19,64 +19,8 @@ from messaging.whatsapp.backends import (
     send_message,
 )
 from messaging.whatsapp.errors import PermanentSendError, TransientSendError, is_outside_window
-from messaging.whatsapp.messages import Button, Row, Section, buttons_body, list_body, text_body, validate_outbound
-
-PHONE_NUMBER_ID = "420000000000777"
-TOKEN = "EAAG-test-token"
-TO = "351912345678"
-
-
-@pytest.fixture
-def graph(httpserver, settings):
-    """pytest-httpserver as the Graph API, with the cloud backend pointed at it."""
-    settings.WHATSAPP_BACKEND = "cloud"
-    settings.WHATSAPP_API_BASE_URL = httpserver.url_for("")
-    settings.WHATSAPP_ACCESS_TOKEN = TOKEN
-    settings.WHATSAPP_HTTP_TIMEOUT = 5.0
-    yield httpserver
-    httpserver.check_assertions()
-
-
-class FakeGraph:
-    """Answers like `POST /{phone_number_id}/messages`, refusing bodies that break the limits."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[str, dict]] = []
-
-    def __call__(self, request: Request) -> Response:
-        if request.headers.get("Authorization") != f"Bearer {TOKEN}":
-            return _graph_error(401, 190, "Invalid OAuth access token.")
-        body = request.get_json(silent=True)
-        phone_number_id = request.path.split("/")[1]
-        self.received.append((phone_number_id, body))
-        problems = validate_outbound(body)
-        if problems:
-            return _graph_error(400, 131009, "(#131009) Parameter value is not valid", "; ".join(problems))
-        wamid = f"wamid.FAKE-{len(self.received)}"
-        answer = {"messaging_product": "whatsapp", "contacts": [{"input": body["to"], "wa_id": body["to"]}]}
-        return Response(json.dumps({**answer, "messages": [{"id": wamid}]}), content_type="application/json")
-
-
-def _graph_error(status, code, message, details="", headers=None):
-    error = {"message": message, "type": "OAuthException", "code": code, "fbtrace_id": "AX1"}
-    if details:
-        error["error_data"] = {"messaging_product": "whatsapp", "details": details}
-    return Response(json.dumps({"error": error}), status=status, content_type="application/json", headers=headers)
-
-
-@pytest.fixture
-def fake_graph(graph):
-    fake = FakeGraph()
-    graph.expect_request(re.compile(r"^/\d+/messages$"), method="POST").respond_with_handler(fake)
-    return fake
-
-
-@pytest.fixture(autouse=True)
-def _empty_memory_outbox():
-    backends.reset()
-    yield
-    backends.reset()
-
+from messaging.whatsapp.messages import Button, Row, Section, buttons_body, list_body, text_body
+from tests.messaging.conftest import PHONE_NUMBER_ID, TO, TOKEN, graph_error
 
 # --- cloud backend ----------------------------------------------------------------------------
 
@@ -135,7 +79,7 @@ def test_a_body_breaking_the_limits_is_refused_permanently(fake_graph):
 
 def test_throughput_limit_429_is_transient_with_retry_after(graph):
     graph.expect_oneshot_request(f"/{PHONE_NUMBER_ID}/messages", method="POST").respond_with_response(
-        _graph_error(429, 130429, "(#130429) Rate limit hit", headers={"Retry-After": "7"})
+        graph_error(429, 130429, "(#130429) Rate limit hit", headers={"Retry-After": "7"})
     )
     with pytest.raises(TransientSendError) as caught:
         get_backend().send(phone_number_id=PHONE_NUMBER_ID, body=text_body(TO, "hi"))
@@ -145,7 +89,7 @@ def test_throughput_limit_429_is_transient_with_retry_after(graph):
 def test_retry_after_as_an_http_date_becomes_seconds(graph):
     later = email.utils.formatdate(time.time() + 30, usegmt=True)
     graph.expect_oneshot_request(f"/{PHONE_NUMBER_ID}/messages", method="POST").respond_with_response(
-        _graph_error(400, 131056, "(#131056) Pair rate limit hit", headers={"Retry-After": later})
+        graph_error(400, 131056, "(#131056) Pair rate limit hit", headers={"Retry-After": later})
     )
     with pytest.raises(TransientSendError) as caught:
         get_backend().send(phone_number_id=PHONE_NUMBER_ID, body=text_body(TO, "hi"))
@@ -155,7 +99,7 @@ def test_retry_after_as_an_http_date_becomes_seconds(graph):
 
 def test_outside_the_24_hour_window_is_permanent(graph):
     graph.expect_oneshot_request(f"/{PHONE_NUMBER_ID}/messages", method="POST").respond_with_response(
-        _graph_error(
+        graph_error(
             400, 131047, "Re-engagement message", "More than 24 hours have passed since the recipient last replied"
         )
     )
@@ -176,7 +120,7 @@ def test_server_error_with_a_non_json_body_is_transient(graph):
 
 def test_expired_token_is_permanent_and_needs_the_owner(graph):
     graph.expect_oneshot_request(f"/{PHONE_NUMBER_ID}/messages", method="POST").respond_with_response(
-        _graph_error(401, 190, "Error validating access token: Session has expired")
+        graph_error(401, 190, "Error validating access token: Session has expired")
     )
     with pytest.raises(PermanentSendError) as caught:
         get_backend().send(phone_number_id=PHONE_NUMBER_ID, body=text_body(TO, "hi"))

@@ -1,0 +1,152 @@
+"""Sending one queued message: what the send task does, at most once per message.
+
+A delivery claims the row with a conditional UPDATE before it calls the Cloud API. The claim
+succeeds for the attempt the task was enqueued for (`attempts` still equals it) or when an earlier
+claim's lease has run out (its worker died). Two deliveries of the same task message therefore
+never both send, and a retry is scheduled only by the delivery that holds the claim.
+
+Failures: a TransientSendError is retried with jittered exponential backoff (at least the
+`Retry-After` Meta asked for), up to MAX_ATTEMPTS; a PermanentSendError marks the message FAILED
+with its code and title, without retrying. A timeout is ambiguous (Meta may have accepted the
+message): its retry waits long enough for the `sent` status to arrive first, and that status,
+matched by our callback data, stops the retry from sending a second copy.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from messaging.models import Direction, Message, MessageStatus
+from messaging.whatsapp.backends import send_message
+from messaging.whatsapp.errors import PermanentSendError, SendError, TransientSendError
+
+from .statuses import apply_pending_statuses
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6
+BACKOFF_BASE_SECONDS = 2.0
+BACKOFF_MAX_SECONDS = 300.0
+# Longer waits than this from Retry-After are capped: the message would be stale by then.
+MAX_RETRY_AFTER_SECONDS = 3600.0
+# After a timeout, give Meta's `sent` status time to reach us before trying again.
+TIMEOUT_MIN_DELAY_SECONDS = 30.0
+# Longer than the task's hard time limit (CELERY_TASK_TIME_LIMIT, 90 s): a claim this old belongs
+# to a worker that is gone, so another delivery may take it over.
+CLAIM_LEASE = timedelta(minutes=5)
+# 131048 is a number-quality block; 132xxx are template configuration errors. Both need a person.
+LOUD_CODES = frozenset({131048})
+TEMPLATE_CODE_RANGE = range(132000, 133000)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened; `retry_in` (seconds) tells the task to run again as attempt `next_attempt`."""
+
+    status: str  # "sent", "failed", "retry", "skipped"
+    retry_in: float | None = None
+    next_attempt: int | None = None
+
+
+def retry_delay(attempt: int, *, retry_after: float | None = None, rand=random.random) -> float:
+    """Seconds before retry number `attempt` (1 for the first retry): equal-jitter exponential backoff."""
+    ceiling = min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** (attempt - 1))
+    delay = ceiling / 2 + rand() * ceiling / 2
+    if retry_after:
+        delay = max(delay, min(retry_after, MAX_RETRY_AFTER_SECONDS))
+    return delay
+
+
+def deliver_message(*, message_id, attempt: int = 0) -> Outcome:
+    """Send the message if this delivery wins the claim; never sends a message twice."""
+    now = timezone.now()
+    claimed = (
+        Message.objects.filter(pk=message_id, direction=Direction.OUT, status=MessageStatus.QUEUED)
+        .filter(Q(attempts=attempt) | Q(send_claimed_at__lt=now - CLAIM_LEASE))
+        .update(attempts=F("attempts") + 1, send_claimed_at=now, updated_at=now)
+    )
+    if not claimed:
+        return Outcome("skipped")
+    message = Message.objects.select_related("salon", "conversation").get(pk=message_id)
+    if message.attempts > MAX_ATTEMPTS:  # earlier deliveries kept dying mid-send (crash, time limit)
+        _fail(message, PermanentSendError("no attempt finished", title="no attempt finished"), gave_up=True)
+        return Outcome("failed")
+    phone_number_id = message.salon.whatsapp_phone_number_id
+    if not phone_number_id:
+        _fail(message, PermanentSendError("the salon has no WhatsApp number", title="salon has no WhatsApp number"))
+        return Outcome("failed")
+    try:
+        wamid = send_message(phone_number_id=phone_number_id, body=message.payload)
+    except TransientSendError as err:
+        if message.attempts >= MAX_ATTEMPTS:
+            _fail(message, err, gave_up=True)
+            return Outcome("failed")
+        delay = retry_delay(message.attempts, retry_after=err.retry_after)
+        if err.title == "timeout":
+            delay = max(delay, TIMEOUT_MIN_DELAY_SECONDS)
+        _schedule_retry(message, err, delay)
+        return Outcome("retry", retry_in=delay, next_attempt=message.attempts)
+    except SendError as err:
+        _fail(message, err)
+        return Outcome("failed")
+    _mark_sent(message, wamid)
+    return Outcome("sent")
+
+
+def _mark_sent(message: Message, wamid: str) -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        updated = Message.objects.filter(pk=message.pk, status=MessageStatus.QUEUED).update(
+            wamid=wamid, status=MessageStatus.SENT, sent_at=now, error_code=None, error_title="", updated_at=now
+        )
+        if not updated:
+            # A status webhook got here first (it found the message by our callback data).
+            Message.objects.filter(pk=message.pk, wamid__isnull=True).update(wamid=wamid, updated_at=now)
+            Message.objects.filter(pk=message.pk, sent_at__isnull=True).update(sent_at=now)
+    # After the wamid is committed: statuses that overtook the send are waiting for it.
+    apply_pending_statuses(wamid=wamid)
+
+
+def _schedule_retry(message: Message, err: SendError, delay: float) -> None:
+    # The claim stays ours: its lease now runs from the retry's time, so the recovery sweep leaves
+    # the message alone until the retry has had its chance.
+    Message.objects.filter(pk=message.pk, status=MessageStatus.QUEUED).update(
+        send_claimed_at=timezone.now() + timedelta(seconds=delay),
+        error_code=err.code,
+        error_title=(err.title or str(err))[:500],
+        updated_at=timezone.now(),
+    )
+    logger.warning(
+        "WhatsApp send of message %s failed (attempt %d/%d), retrying in %.1fs: %s",
+        message.pk,
+        message.attempts,
+        MAX_ATTEMPTS,
+        delay,
+        err,
+    )
+
+
+def _fail(message: Message, err: SendError, *, gave_up: bool = False) -> None:
+    title = err.title or str(err)
+    if gave_up:
+        title = f"gave up after {message.attempts} attempts: {title}"
+    Message.objects.filter(pk=message.pk, status=MessageStatus.QUEUED).update(
+        status=MessageStatus.FAILED, error_code=err.code, error_title=title[:500], updated_at=timezone.now()
+    )
+    loud = err.code in LOUD_CODES or (err.code is not None and err.code in TEMPLATE_CODE_RANGE) or gave_up
+    log = logger.error if loud or err.needs_owner_attention else logger.warning
+    log(
+        "WhatsApp message %s of salon %s FAILED (code %s): %s%s",
+        message.pk,
+        message.salon_id,
+        err.code,
+        title,
+        " — the salon owner must act (template or number quality)" if loud and not gave_up else "",
+    )

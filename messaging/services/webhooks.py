@@ -1,0 +1,37 @@
+"""Receiving a verified webhook: store it durably, then hand it to a task. Nothing is parsed twice."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from messaging import tasks
+from messaging.models import WebhookEvent
+
+logger = logging.getLogger(__name__)
+
+
+@transaction.atomic
+def receive_webhook(*, raw_body: bytes) -> WebhookEvent:
+    """Store a body whose signature was verified; enqueue its processing when it is JSON.
+
+    Invalid JSON is stored with its error and not processed: Meta signed it, so it is kept for
+    an operator to read, and the same bytes would fail again on every retry.
+    """
+    text = raw_body.decode("utf-8", errors="replace")
+    event = WebhookEvent(body=text)
+    try:
+        json.loads(raw_body)
+    except ValueError as exc:
+        event.error = f"invalid JSON: {exc}"
+        event.processed_at = timezone.now()
+        logger.error("signed WhatsApp webhook is not JSON (%s); stored as event %s", exc, event.pk)
+    event.save(force_insert=True)
+    if not event.error:
+        event_id = str(event.pk)
+        # robust: with the broker down the event is still stored, and the recovery sweep enqueues it.
+        transaction.on_commit(lambda: tasks.process_webhook_event.delay(event_id), robust=True)
+    return event

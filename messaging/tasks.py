@@ -1,0 +1,30 @@
+"""Celery tasks of messaging: load by id, call a service. Enqueued on commit by the services."""
+
+from celery import shared_task
+
+from .services import delivery, ingest, recovery
+
+
+@shared_task(name="messaging.process_webhook_event")
+def process_webhook_event(event_id: str) -> None:
+    ingest.process_webhook_event(event_id=event_id)
+
+
+@shared_task(name="messaging.send_message")
+def send_message(message_id: str, attempt: int = 0) -> str:
+    outcome = delivery.deliver_message(message_id=message_id, attempt=attempt)
+    if outcome.retry_in is not None:
+        # A new task message rather than self.retry(): the claim travels as `attempt`, and in
+        # eager mode (tests) the retry runs at once instead of sleeping.
+        send_message.apply_async((message_id, outcome.next_attempt), countdown=outcome.retry_in)
+    return outcome.status
+
+
+@shared_task(name="messaging.sweep")
+def sweep() -> None:
+    """Every minute (CELERY_BEAT_SCHEDULE): re-enqueue what a lost task left, purge old statuses."""
+    for event_id in recovery.stale_event_ids():
+        process_webhook_event.delay(str(event_id))
+    for message_id, attempts in recovery.stale_messages():
+        send_message.delay(str(message_id), attempts)
+    recovery.purge_stale_pending_statuses()

@@ -1,0 +1,121 @@
+"""Fixtures of the messaging tests: WhatsApp settings, a fake Graph API over real HTTP, webhook posts."""
+
+import json
+import re
+import threading
+from collections import deque
+
+import pytest
+from werkzeug import Request, Response
+
+from messaging.services import routing
+from messaging.whatsapp import backends
+from messaging.whatsapp.messages import validate_outbound
+from messaging.whatsapp.signature import sign
+
+PHONE_NUMBER_ID = "420000000000777"
+TOKEN = "EAAG-test-token"
+TO = "351912345678"
+APP_SECRET = "test-app-secret"
+VERIFY_TOKEN = "test-verify-token"
+WEBHOOK_URL = "/api/whatsapp/webhook"
+
+
+@pytest.fixture(autouse=True)
+def _whatsapp_settings(settings):
+    """Memory backend and known credentials; no outbox, failures or routes leak between tests."""
+    settings.WHATSAPP_BACKEND = "memory"
+    settings.WHATSAPP_APP_SECRET = APP_SECRET
+    settings.WHATSAPP_VERIFY_TOKEN = VERIFY_TOKEN
+    backends.reset()
+    routing.clear()
+    yield
+    backends.reset()
+    routing.clear()
+
+
+@pytest.fixture
+def graph(httpserver, settings):
+    """pytest-httpserver as the Graph API, with the cloud backend pointed at it."""
+    settings.WHATSAPP_BACKEND = "cloud"
+    settings.WHATSAPP_API_BASE_URL = httpserver.url_for("")
+    settings.WHATSAPP_ACCESS_TOKEN = TOKEN
+    settings.WHATSAPP_HTTP_TIMEOUT = 5.0
+    yield httpserver
+    httpserver.check_assertions()
+
+
+class FakeGraph:
+    """Answers like `POST /{phone_number_id}/messages`, refusing bodies that break the limits.
+
+    `fail_next(response, ...)` scripts the next answers (a 429, a permanent error); `accepted`
+    lists the requests that got a wamid, so a test can tell "sent once" from "tried twice".
+    """
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str, dict]] = []
+        self.accepted: list[tuple[str, dict, str]] = []
+        self._scripted: deque[Response] = deque()
+        self._lock = threading.Lock()
+
+    def fail_next(self, *responses: Response) -> None:
+        self._scripted.extend(responses)
+
+    def __call__(self, request: Request) -> Response:
+        if request.headers.get("Authorization") != f"Bearer {TOKEN}":
+            return graph_error(401, 190, "Invalid OAuth access token.")
+        body = request.get_json(silent=True)
+        phone_number_id = request.path.split("/")[1]
+        with self._lock:
+            self.received.append((phone_number_id, body))
+            if self._scripted:
+                return self._scripted.popleft()
+            problems = validate_outbound(body)
+            if problems:
+                return graph_error(400, 131009, "(#131009) Parameter value is not valid", "; ".join(problems))
+            wamid = f"wamid.FAKE-{len(self.received)}"
+            self.accepted.append((phone_number_id, body, wamid))
+        answer = {"messaging_product": "whatsapp", "contacts": [{"input": body["to"], "wa_id": body["to"]}]}
+        return Response(json.dumps({**answer, "messages": [{"id": wamid}]}), content_type="application/json")
+
+
+def graph_error(status, code, message, details="", headers=None):
+    error = {"message": message, "type": "OAuthException", "code": code, "fbtrace_id": "AX1"}
+    if details:
+        error["error_data"] = {"messaging_product": "whatsapp", "details": details}
+    return Response(json.dumps({"error": error}), status=status, content_type="application/json", headers=headers)
+
+
+@pytest.fixture
+def fake_graph(graph):
+    fake = FakeGraph()
+    graph.expect_request(re.compile(r"^/\d+/messages$"), method="POST").respond_with_handler(fake)
+    return fake
+
+
+def raw(body) -> bytes:
+    """The bytes Meta would send: its JSON escapes non-ASCII characters."""
+    return body if isinstance(body, bytes) else json.dumps(body).encode()
+
+
+@pytest.fixture
+def post_webhook(client, django_capture_on_commit_callbacks):
+    """POST a body to the real webhook URL, signed with the app secret unless told otherwise.
+
+    On-commit work (the processing task, eager in tests, and what it commits) runs before it returns.
+    """
+
+    def post(body, *, signature: str | None = "valid", times: int = 1):
+        data = raw(body)
+        headers = {}
+        if signature == "valid":
+            headers["HTTP_X_HUB_SIGNATURE_256"] = sign(data, APP_SECRET)
+        elif signature is not None:
+            headers["HTTP_X_HUB_SIGNATURE_256"] = signature
+        response = None
+        for _ in range(times):
+            with django_capture_on_commit_callbacks(execute=True):
+                response = client.post(WEBHOOK_URL, data=data, content_type="application/json", **headers)
+        return response
+
+    return post
