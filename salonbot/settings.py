@@ -319,3 +319,8 @@ LOGGING = {
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns at startup when it is missing (before collectstatic)
+
+# --- Messaging ------------------------------------------------------------------------------
+# Every minute: re-enqueue webhook events and outbound messages whose task was lost (broker down
+# at commit time, worker killed mid-send), and purge early statuses that never found a message.
+CELERY_BEAT_SCHEDULE["messaging-sweep"] = {"task": "messaging.sweep", "schedule": 60.0}
