@@ -177,6 +177,10 @@ class Reminder(TimestampedModel):
     queued_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
+    # The outbound WhatsApp message that carried it; a string reference, as bookings imports no messaging.
+    message = models.OneToOneField(
+        "messaging.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="reminder"
+    )
 
     objects = TenantManager()
 

@@ -10,7 +10,9 @@ from bookings.signals import booking_changed
 from salons.models import Salon
 from salons.signals import salon_changed
 
-from .services import confirmations, routing
+from .models import Message
+from .services import confirmations, reminders, routing
+from .signals import message_failed
 
 logger = logging.getLogger(__name__)
 
@@ -35,3 +37,10 @@ def forget_changed_salon(sender, salon, **kwargs):
 @receiver(post_delete, sender=Salon, dispatch_uid="messaging.forget_deleted_salon_route")
 def forget_deleted_salon(sender, instance, **kwargs):
     routing.forget_salon(instance)
+
+
+@receiver(message_failed, dispatch_uid="messaging.reminder_failed")
+def fail_reminder_of_failed_message(sender, message_id, **kwargs):
+    message = Message.objects.filter(pk=message_id).first()
+    if message is not None:
+        reminders.reminder_message_failed(message=message)

@@ -6,6 +6,7 @@ exception in one is logged and does not stop the others.
 
 import logging
 
+from django.db import transaction
 from django.dispatch import Signal
 
 logger = logging.getLogger(__name__)
@@ -16,6 +17,14 @@ inbound_message = Signal()
 
 # Any message stored, inbound or outbound (dashboard caches). kwargs: salon_id, direction
 message_stored = Signal()
+
+# An outbound message failed for good: at send time or by a later `failed` status. kwargs: message_id
+message_failed = Signal()
+
+
+def announce_failure(message_id) -> None:
+    """After commit, tell the receivers (reminders) that this outbound message failed."""
+    transaction.on_commit(lambda: send_logged(message_failed, message_id=message_id), robust=True)
 
 
 def send_logged(signal: Signal, **kwargs) -> None:

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from .services import delivery, ingest, recovery
+from .services import delivery, ingest, recovery, reminders
 
 
 @shared_task(name="messaging.process_webhook_event")
@@ -28,3 +28,17 @@ def sweep() -> None:
     for message_id, attempts in recovery.stale_messages():
         send_message.delay(str(message_id), attempts)
     recovery.purge_stale_pending_statuses()
+
+
+@shared_task(name="messaging.dispatch_due_reminders")
+def dispatch_due_reminders() -> int:
+    """Every minute (CELERY_BEAT_SCHEDULE): claim due reminders, one send task each."""
+    ids = reminders.dispatch_due_reminders()
+    for reminder_id in ids:
+        send_reminder.delay(reminder_id)
+    return len(ids)
+
+
+@shared_task(name="messaging.send_reminder")
+def send_reminder(reminder_id: str) -> str:
+    return reminders.send_reminder(reminder_id=reminder_id)

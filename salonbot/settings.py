@@ -324,3 +324,7 @@ STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns at startup when it is missi
 # Every minute: re-enqueue webhook events and outbound messages whose task was lost (broker down
 # at commit time, worker killed mid-send), and purge early statuses that never found a message.
 CELERY_BEAT_SCHEDULE["messaging-sweep"] = {"task": "messaging.sweep", "schedule": 60.0}
+
+# --- Reminders and housekeeping -------------------------------------------------------------
+CELERY_BEAT_SCHEDULE["dispatch-due-reminders"] = {"task": "messaging.dispatch_due_reminders", "schedule": 60.0}
+CELERY_BEAT_SCHEDULE["flush-expired-tokens"] = {"task": "accounts.flush_expired_tokens", "schedule": 24 * 3600.0}

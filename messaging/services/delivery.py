@@ -24,6 +24,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from messaging.models import Direction, Message, MessageStatus
+from messaging.signals import announce_failure
 from messaging.whatsapp.backends import send_message
 from messaging.whatsapp.errors import PermanentSendError, SendError, TransientSendError
 
@@ -137,9 +138,11 @@ def _fail(message: Message, err: SendError, *, gave_up: bool = False) -> None:
     title = err.title or str(err)
     if gave_up:
         title = f"gave up after {message.attempts} attempts: {title}"
-    Message.objects.filter(pk=message.pk, status=MessageStatus.QUEUED).update(
+    failed = Message.objects.filter(pk=message.pk, status=MessageStatus.QUEUED).update(
         status=MessageStatus.FAILED, error_code=err.code, error_title=title[:500], updated_at=timezone.now()
     )
+    if failed:
+        announce_failure(message.pk)
     loud = err.code in LOUD_CODES or (err.code is not None and err.code in TEMPLATE_CODE_RANGE) or gave_up
     log = logger.error if loud or err.needs_owner_attention else logger.warning
     log(

@@ -21,6 +21,7 @@ from datetime import datetime
 from django.db import transaction
 
 from messaging.models import Direction, Message, MessageStatus, PendingStatus
+from messaging.signals import announce_failure
 from salons.models import Salon
 
 logger = logging.getLogger(__name__)
@@ -140,6 +141,8 @@ def _save_merged(message: Message, changes: Iterable[StatusChange]) -> None:
         changed.update(merge(message, change))
     if changed:
         message.save(update_fields=[*sorted(changed), "updated_at"])
+    if "status" in changed and message.status == MessageStatus.FAILED:
+        announce_failure(message.pk)
 
 
 def _attach_wamid_from_callback(*, salon: Salon, wamid: str, callback: str) -> bool:

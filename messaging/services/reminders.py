@@ -1,0 +1,172 @@
+"""Sending booking reminders exactly once: rows claimed by a beat task, sent by one task each.
+
+`dispatch_due_reminders` (beat, every minute) claims due PENDING rows — and QUEUED rows whose
+lease ran out because their worker died — with SELECT … FOR UPDATE SKIP LOCKED, so concurrent
+dispatchers take disjoint rows, marks them QUEUED and enqueues one `send_reminder` task each.
+`send_reminder` decides who sends with a conditional UPDATE from QUEUED, in the same transaction
+that queues the outbound message: a task delivered twice, or two dispatchers racing, still make
+one message, and the message's own send is claimed once (services.delivery). No long ETA tasks:
+the broker only ever holds tasks that are due now.
+"""
+
+from __future__ import annotations
+
+import logging
+import zoneinfo
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+
+from bookings.models import ACTIVE_STATUSES, Reminder, ReminderStatus
+from messaging.models import Conversation, Message, MessageTemplate, TemplatePurpose
+from salonbot.errors import DomainError
+
+# The module, not its names: outbound imports the tasks module, which imports this one.
+from . import outbound
+from .conversations import conversation_for_customer
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 200
+# A QUEUED row older than this lost its task (worker killed, broker restarted): claim it again.
+QUEUED_LEASE = timedelta(minutes=10)
+# A reminder this late is pointless (the appointment has started): give up instead of sending.
+TOO_LATE = timedelta(minutes=0)
+
+
+def dispatch_due_reminders(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> list[str]:
+    """Claim up to `batch_size` due reminders and return their ids; the caller enqueues the sends."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        due = (
+            Reminder.objects.select_for_update(skip_locked=True)
+            .filter(scheduled_at__lte=now)
+            .filter(
+                Q(status=ReminderStatus.PENDING) | Q(status=ReminderStatus.QUEUED, queued_at__lt=now - QUEUED_LEASE)
+            )
+            .order_by("scheduled_at")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        ids = list(due)
+        if ids:
+            Reminder.objects.filter(pk__in=ids).update(status=ReminderStatus.QUEUED, queued_at=now, updated_at=now)
+    return [str(pk) for pk in ids]
+
+
+def send_reminder(*, reminder_id, now: datetime | None = None) -> str:
+    """Queue the reminder's WhatsApp message if this call wins the reminder; returns what happened."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        # The winner holds the row lock until commit; a concurrent loser then finds it SENT.
+        won = Reminder.objects.filter(pk=reminder_id, status=ReminderStatus.QUEUED).update(
+            status=ReminderStatus.SENT, sent_at=now, attempts=F("attempts") + 1, updated_at=now
+        )
+        if not won:
+            return "skipped"
+        reminder = Reminder.objects.select_related(
+            "booking__salon", "booking__customer", "booking__service", "booking__master"
+        ).get(pk=reminder_id)
+        reason = _why_not(reminder, now)
+        if reason:
+            _close(reminder, ReminderStatus.CANCELLED, reason)
+            return "cancelled"
+        try:
+            message = _queue_reminder_message(reminder)
+        except DomainError as exc:
+            _close(reminder, ReminderStatus.FAILED, exc.detail)
+            return "failed"
+        if message is None:
+            _close(
+                reminder, ReminderStatus.FAILED, "The 24-hour window is closed and the salon has no REMINDER template."
+            )
+            return "failed"
+        Reminder.objects.filter(pk=reminder.pk).update(message=message, last_error="")
+    return "sent"
+
+
+def reminder_message_failed(*, message: Message) -> None:
+    """The outbound message of a reminder failed for good (e.g. 131047): the reminder failed too."""
+    Reminder.objects.filter(message=message).update(
+        status=ReminderStatus.FAILED,
+        last_error=f"WhatsApp error {message.error_code}: {message.error_title}"[:500],
+        updated_at=timezone.now(),
+    )
+
+
+def _why_not(reminder: Reminder, now: datetime) -> str:
+    booking = reminder.booking
+    if booking.status not in ACTIVE_STATUSES:
+        return f"The booking is {booking.status}."
+    if booking.start_ts - TOO_LATE <= now:
+        return "The appointment has already started."
+    if booking.customer is None:
+        return "The booking has no customer to remind."
+    return ""
+
+
+def _close(reminder: Reminder, status: str, reason: str) -> None:
+    Reminder.objects.filter(pk=reminder.pk).update(status=status, last_error=reason[:500], updated_at=timezone.now())
+    log = logger.warning if status == ReminderStatus.FAILED else logger.info
+    log("reminder %s of booking %s %s: %s", reminder.pk, reminder.booking.code, status, reason)
+
+
+def _queue_reminder_message(reminder: Reminder) -> Message | None:
+    booking = reminder.booking
+    conversation = conversation_for_customer(customer=booking.customer, create=True)
+    if conversation is None:
+        raise _NoAddress()
+    key = f"reminder:{reminder.pk}"
+    if conversation.is_window_open():
+        return outbound.queue_text(conversation=conversation, text=reminder_text(reminder), idempotency_key=key)
+    template = _reminder_template(conversation)
+    if template is None:
+        return None
+    parameters = reminder_parameters(reminder)[: template.parameter_count]
+    return outbound.queue_template(
+        conversation=conversation, template=template, parameters=parameters, idempotency_key=key
+    )
+
+
+class _NoAddress(DomainError):
+    default_detail = "The customer has no phone number or WhatsApp id."
+
+
+def local_when(reminder: Reminder) -> str:
+    booking = reminder.booking
+    local = booking.start_ts.astimezone(zoneinfo.ZoneInfo(booking.salon.timezone))
+    with translation.override(booking.salon.language):
+        return formats.date_format(local, "D d M Y, H:i")
+
+
+def reminder_parameters(reminder: Reminder) -> list[str]:
+    """The REMINDER template's parameters, in order: customer name, local date/time, service, master."""
+    booking = reminder.booking
+    return [
+        booking.customer_name or booking.customer.name or "-",
+        local_when(reminder),
+        booking.service.name if booking.service else "-",
+        booking.master.name if booking.master else "-",
+    ]
+
+
+def reminder_text(reminder: Reminder) -> str:
+    booking = reminder.booking
+    name, when, service, master = reminder_parameters(reminder)
+    with translation.override(booking.salon.language):
+        return _("Hello %(name)s, a reminder of your %(service)s with %(master)s on %(when)s (booking %(code)s).") % {
+            "name": name,
+            "service": service,
+            "master": master,
+            "when": when,
+            "code": booking.code,
+        }
+
+
+def _reminder_template(conversation: Conversation) -> MessageTemplate | None:
+    language = conversation.salon.language
+    templates = list(MessageTemplate.objects.filter(salon_id=conversation.salon_id, purpose=TemplatePurpose.REMINDER))
+    templates.sort(key=lambda t: (t.language.split("_")[0] != language, t.language, t.name))
+    return templates[0] if templates else None
