@@ -275,6 +275,7 @@ STORAGES = {
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
 CELERY_BROKER_FOLDER = VAR_DIR / "broker"
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_FOLDER.mkdir(parents=True, exist_ok=True)  # kombu does not create it
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_FOLDER),
         "data_folder_out": str(CELERY_BROKER_FOLDER),
@@ -326,5 +327,8 @@ STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns at startup when it is missi
 CELERY_BEAT_SCHEDULE["messaging-sweep"] = {"task": "messaging.sweep", "schedule": 60.0}
 
 # --- Reminders and housekeeping -------------------------------------------------------------
-CELERY_BEAT_SCHEDULE["dispatch-due-reminders"] = {"task": "messaging.dispatch_due_reminders", "schedule": 60.0}
+CELERY_BEAT_SCHEDULE["dispatch-due-reminders"] = {
+    "task": "messaging.dispatch_due_reminders",
+    "schedule": env.float("REMINDER_DISPATCH_SECONDS", default=60.0),
+}
 CELERY_BEAT_SCHEDULE["flush-expired-tokens"] = {"task": "accounts.flush_expired_tokens", "schedule": 24 * 3600.0}

@@ -1,0 +1,133 @@
+"""A real Celery worker and beat, in their own process, send a due reminder exactly once.
+
+No eager mode here: beat enqueues `dispatch_due_reminders` on a real broker (Redis, or the
+filesystem transport of the embedded default), the worker claims and sends, and the message
+reaches the fake Graph API over HTTP.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import connection
+from django.utils import timezone
+
+from bookings import services as booking_services
+from bookings.models import ActorKind, BookingSource, Reminder, ReminderStatus
+from tests import factories
+from tests.messaging.conftest import TOKEN
+from tests.messaging.factories import ConversationFactory
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.live]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    if connection.vendor == "postgresql":
+        return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    return f"sqlite:///{db['NAME']}"
+
+
+def start_worker(broker: str, graph_url: str, var_dir: Path) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "CELERY_BROKER_URL": broker,
+        "SALONBOT_VAR_DIR": str(var_dir),
+        "WHATSAPP_BACKEND": "cloud",
+        "WHATSAPP_API_BASE_URL": graph_url,
+        "WHATSAPP_ACCESS_TOKEN": TOKEN,
+        "REMINDER_DISPATCH_SECONDS": "1",
+    }
+    env.pop("CELERY_TASK_ALWAYS_EAGER", None)
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "salonbot",
+        "worker",
+        "--beat",
+        "--loglevel=INFO",
+        "--concurrency=2",
+        "--without-gossip",
+        "--without-mingle",
+        f"--schedule={var_dir / 'beat-schedule'}",
+    ]
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def stop(worker: subprocess.Popen) -> str:
+    worker.send_signal(signal.SIGTERM)
+    try:
+        output, _ = worker.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        output, _ = worker.communicate()
+    return output
+
+
+BROKERS = [
+    pytest.param("redis", marks=pytest.mark.skipif(not django_settings.REDIS_URL, reason="needs REDIS_URL")),
+    pytest.param("filesystem", id="embedded-filesystem-broker"),
+]
+
+
+@pytest.mark.parametrize("broker_kind", BROKERS)
+def test_worker_and_beat_send_a_due_reminder_exactly_once(broker_kind, fake_graph, graph, tmp_path):
+    broker = django_settings.REDIS_URL if broker_kind == "redis" else "filesystem://"
+    salon = factories.SalonFactory(reminder_offsets_minutes=[61])
+    service = factories.ServiceFactory(salon=salon)
+    master = factories.MasterFactory(salon=salon, services=[service])
+    now = timezone.now()
+    start = now + timedelta(minutes=61, seconds=4)  # its reminder falls due in ~4 s
+    due = ConversationFactory(salon=salon)
+    booking = booking_services.create_booking(
+        actor=None,
+        actor_kind=ActorKind.SYSTEM,
+        salon=salon,
+        master=master,
+        service=service,
+        start_ts=start,
+        customer=due.customer,
+        source=BookingSource.API,
+    )
+    cancelled_conversation = ConversationFactory(salon=salon)
+    other_master = factories.MasterFactory(salon=salon, services=[service])
+    cancelled = booking_services.create_booking(
+        actor=None,
+        actor_kind=ActorKind.SYSTEM,
+        salon=salon,
+        master=other_master,
+        service=service,
+        start_ts=start,
+        customer=cancelled_conversation.customer,
+        source=BookingSource.API,
+    )
+    booking_services.transition_booking(actor=None, actor_kind=ActorKind.SYSTEM, booking=cancelled, action="cancel")
+    fake_graph.accepted.clear()
+
+    worker = start_worker(broker, graph.url_for(""), tmp_path)
+    try:
+        deadline = time.monotonic() + 60
+        reminder = Reminder.objects.get(booking=booking)
+        while time.monotonic() < deadline:
+            reminder.refresh_from_db()
+            if reminder.status == ReminderStatus.SENT and reminder.message and reminder.message.wamid:
+                break
+            time.sleep(0.5)
+        time.sleep(3)  # a few more beats: nothing may be sent again
+    finally:
+        log = stop(worker)
+    reminder.refresh_from_db()
+    assert reminder.status == ReminderStatus.SENT, log[-3000:]
+    recipients = [body["to"] for _, body, _ in fake_graph.accepted]
+    assert recipients == [due.wa_id], (recipients, log[-3000:])
+    assert Reminder.objects.get(booking=cancelled).status == ReminderStatus.CANCELLED
