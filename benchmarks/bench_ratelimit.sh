@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# What does the per-user rate limiter cost? Throughput and latency of an authenticated endpoint
+# under gunicorn on loopback, with the limiter on (counters in Redis, a limit too high to refuse
+# anything, so every request pays the full count) and off (RATELIMIT_ENABLE=0), in the same run.
+# Rounds alternate on/off so that drift of the machine hits both alike; the median round counts.
+#
+#   benchmarks/bench_ratelimit.sh
+#   DATABASE_URL=postgres://postgres@127.0.0.1:5432/salonbot_bench REDIS_URL=redis://127.0.0.1:6379/7 \
+#     ENDPOINTS="/api/auth/me /api/salons" DURATION=10 ROUNDS=3 benchmarks/bench_ratelimit.sh
+#
+# Needs Redis (the limiter's production store) and wrk (installed with apt-get when missing).
+# A postgres DATABASE_URL names a throwaway database: it is dropped and created anew.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+
+export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/7}"
+export SALONBOT_VAR_DIR="${SALONBOT_VAR_DIR:-$PWD/var/bench-ratelimit}"
+export DEBUG=0 SECRET_KEY="bench-only-$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+export ALLOWED_HOSTS=127.0.0.1 SECURE_SSL_REDIRECT=0 LOG_LEVEL=WARNING FAST_PASSWORD_HASHER=1
+ENDPOINTS="${ENDPOINTS:-/api/auth/me /api/salons}"
+DURATION="${DURATION:-10}"     # seconds per measurement
+ROUNDS="${ROUNDS:-3}"          # on/off pairs per endpoint
+CONNECTIONS="${CONNECTIONS:-8}"
+WORKERS="${WORKERS:-2}"        # gunicorn sync workers; the machine has 2 cores and wrk needs one too
+
+if ! command -v wrk >/dev/null; then
+  echo "installing wrk" >&2
+  (apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; }) >/dev/null
+fi
+redis-cli -u "$REDIS_URL" ping >/dev/null || { echo "Redis at $REDIS_URL is not answering" >&2; exit 1; }
+
+rm -rf "$SALONBOT_VAR_DIR" && mkdir -p "$SALONBOT_VAR_DIR"
+if [[ "${DATABASE_URL:-}" == postgres* ]]; then
+  $PY - <<'EOF'
+import os
+import psycopg
+from urllib.parse import urlsplit
+
+url = urlsplit(os.environ["DATABASE_URL"])
+admin = url._replace(path="/postgres").geturl()
+with psycopg.connect(admin, autocommit=True) as conn:
+    conn.execute(f'DROP DATABASE IF EXISTS "{url.path.lstrip("/")}" WITH (FORCE)')
+    conn.execute(f'CREATE DATABASE "{url.path.lstrip("/")}"')
+EOF
+fi
+$PY manage.py migrate --noinput -v0
+$PY manage.py seed_demo >/dev/null
+
+# wrk reports through this script: one JSON line per run, read back below.
+report="$SALONBOT_VAR_DIR/report.lua"
+cat >"$report" <<'EOF'
+done = function(summary, latency, requests)
+  local non2xx = summary.errors.status
+  io.write(string.format(
+    '{"rps": %.1f, "mean_ms": %.3f, "p50_ms": %.3f, "p99_ms": %.3f, "requests": %d, "non_2xx": %d, "socket_errors": %d}\n',
+    summary.requests / (summary.duration / 1e6), latency.mean / 1000, latency:percentile(50) / 1000,
+    latency:percentile(99) / 1000, summary.requests, non2xx,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+EOF
+
+port=$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+base="http://127.0.0.1:$port"
+server=""
+stop_server() {
+  if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; server=""; fi
+}
+trap stop_server EXIT
+
+start_server() {  # $1: RATELIMIT_ENABLE value
+  stop_server
+  # A limit no benchmark reaches: the limiter does all its work (key, SET NX, INCR) and admits.
+  RATELIMIT_ENABLE="$1" API_RATE_LIMIT=1000000000/m AUTH_RATE_LIMIT=1000000000/m \
+    .venv/bin/gunicorn salonbot.wsgi --bind "127.0.0.1:$port" --workers "$WORKERS" \
+    --error-logfile "$SALONBOT_VAR_DIR/gunicorn.log" >/dev/null 2>&1 &
+  server=$!
+  for _ in $(seq 60); do curl -fs "$base/healthz" >/dev/null 2>&1 && return; sleep 0.5; done
+  echo "gunicorn did not start; see $SALONBOT_VAR_DIR/gunicorn.log" >&2
+  exit 1
+}
+
+measure() {  # $1: path → one JSON line
+  wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" -s "$report" -H "Authorization: Bearer $token" "$base$1" | tail -1
+}
+
+start_server 1
+token=$(curl -fsS -X POST "$base/api/auth/login" -H 'Content-Type: application/json' \
+  -d '{"email": "owner@salonbot.local", "password": "salonbot-demo-2025"}' |
+  $PY -c 'import json, sys; print(json.load(sys.stdin)["access"])')
+
+results="$SALONBOT_VAR_DIR/results.jsonl"
+: >"$results"
+for path in $ENDPOINTS; do
+  for round in $(seq "$ROUNDS"); do
+    for limiter in 1 0; do
+      start_server "$limiter"
+      wrk -t1 -c"$CONNECTIONS" -d2s -H "Authorization: Bearer $token" "$base$path" >/dev/null  # warm up
+      line=$(measure "$path")
+      echo "{\"path\": \"$path\", \"limiter\": $limiter, \"round\": $round, \"result\": $line}" | tee -a "$results" >&2
+    done
+  done
+done
+stop_server
+
+$PY - "$results" <<'EOF'
+import json
+import statistics
+import sys
+
+rows = [json.loads(line) for line in open(sys.argv[1])]
+print(f"\n{'endpoint':<16} {'limiter':<8} {'req/s':>9} {'mean ms':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}")
+for path in dict.fromkeys(r["path"] for r in rows):
+    medians = {}
+    for limiter in (1, 0):
+        runs = [r["result"] for r in rows if r["path"] == path and r["limiter"] == limiter]
+        m = {key: statistics.median(run[key] for run in runs) for key in ("rps", "mean_ms", "p50_ms", "p99_ms")}
+        m["non_2xx"] = sum(run["non_2xx"] + run["socket_errors"] for run in runs)
+        medians[limiter] = m
+        label = "on" if limiter else "off"
+        print(
+            f"{path:<16} {label:<8} {m['rps']:>9.1f} {m['mean_ms']:>9.2f} {m['p50_ms']:>8.2f} "
+            f"{m['p99_ms']:>8.2f} {m['non_2xx']:>8}"
+        )
+    cost = 100 * (1 - medians[1]["rps"] / medians[0]["rps"])
+    print(f"{path:<16} limiter costs {cost:.1f}% of throughput (median of {len(runs)} rounds each)")
+EOF
