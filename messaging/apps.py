@@ -8,4 +8,4 @@ class MessagingConfig(AppConfig):
 
     def ready(self):
         # Listens to the lower apps' signals: booking confirmations, routing-cache invalidation.
-        from . import receivers  # noqa: F401
+        from . import receivers, tasks  # noqa: F401  (tasks: services enqueue them by name)

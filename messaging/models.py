@@ -233,6 +233,7 @@ class WebhookEvent(TimestampedModel):
     body = models.TextField()
     received_at = models.DateTimeField(default=timezone.now)
     processed_at = models.DateTimeField(null=True, blank=True)
+    # Processing runs that finished, plus re-enqueues by the recovery sweep (which stops at a cap).
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)
     # What processing could not use: unreadable pieces, numbers no salon owns.

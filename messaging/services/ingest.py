@@ -33,7 +33,6 @@ logger = logging.getLogger(__name__)
 def process_webhook_event(*, event_id) -> WebhookEvent:
     """Process (or re-process) one stored event; records what it could not use on the event."""
     event = WebhookEvent.objects.get(pk=event_id)
-    WebhookEvent.objects.filter(pk=event.pk).update(attempts=F("attempts") + 1)
     try:
         body = json.loads(event.body)
         batch = parse_webhook(body)
@@ -168,9 +167,13 @@ def _guard(errors: list[str], what: str, work) -> None:
 
 
 def _finish(event: WebhookEvent, *, salon: Salon | None, problems: list[str], errors: list[str]) -> WebhookEvent:
+    # One write at the end (each commit costs a disk flush). A run that dies before it is counted
+    # by the recovery sweep instead, which re-enqueues the event.
     event.salon = salon
     event.problems = problems
     event.error = "\n".join(errors)
     event.processed_at = timezone.now()
-    event.save(update_fields=["salon", "problems", "error", "processed_at", "updated_at"])
+    event.attempts = F("attempts") + 1
+    event.save(update_fields=["salon", "problems", "error", "processed_at", "attempts", "updated_at"])
+    event.refresh_from_db(fields=["attempts"])
     return event

@@ -21,13 +21,13 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from messaging import tasks
 from messaging.models import Conversation, Direction, Message, MessageStatus, MessageTemplate
 from messaging.signals import message_stored, send_logged
 from messaging.whatsapp import messages as wa
 from salonbot.errors import InvalidInput, OutsideCustomerServiceWindow, SalonInactive
 from salons.services import consume_usage
 
+from .jobs import SEND_MESSAGE, enqueue
 from .statuses import callback_data
 
 logger = logging.getLogger(__name__)
@@ -203,4 +203,4 @@ def _create(conversation, body, text, needs_window, actor, template, idempotency
 
 def _enqueue_send(message_id) -> None:
     # If the broker is down the row stays QUEUED and the recovery sweep enqueues it later.
-    tasks.send_message.delay(str(message_id))
+    enqueue(SEND_MESSAGE, str(message_id), 0)

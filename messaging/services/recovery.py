@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from messaging.models import Direction, Message, MessageStatus, PendingStatus, WebhookEvent
@@ -22,15 +22,22 @@ MAX_EVENT_ATTEMPTS = 5
 PENDING_STATUS_MAX_AGE = timedelta(days=7)
 
 
-def stale_event_ids(now=None, limit: int = 500) -> list:
+def claim_stale_event_ids(now=None, limit: int = 500) -> list:
+    """Unprocessed events old enough that their task was lost, counted as one more attempt.
+
+    Counting here (not when a run starts) keeps the normal path to one write per event, and still
+    stops an event that kills its worker every time after MAX_EVENT_ATTEMPTS.
+    """
     now = now or timezone.now()
-    return list(
+    ids = list(
         WebhookEvent.objects.filter(
             processed_at__isnull=True, received_at__lt=now - GRACE, attempts__lt=MAX_EVENT_ATTEMPTS
         )
         .order_by("received_at")
         .values_list("pk", flat=True)[:limit]
     )
+    WebhookEvent.objects.filter(pk__in=ids).update(attempts=F("attempts") + 1, updated_at=now)
+    return ids
 
 
 def stale_messages(now=None, limit: int = 500) -> list[tuple]:

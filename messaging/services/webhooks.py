@@ -8,8 +8,9 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from messaging import tasks
 from messaging.models import WebhookEvent
+
+from .jobs import PROCESS_WEBHOOK_EVENT, enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +33,6 @@ def receive_webhook(*, raw_body: bytes) -> WebhookEvent:
     event.save(force_insert=True)
     if not event.error:
         event_id = str(event.pk)
-        # robust: with the broker down the event is still stored, and the recovery sweep enqueues it.
-        transaction.on_commit(lambda: tasks.process_webhook_event.delay(event_id), robust=True)
+        # With the broker down the event is still stored, and the recovery sweep enqueues it later.
+        transaction.on_commit(lambda: enqueue(PROCESS_WEBHOOK_EVENT, event_id), robust=True)
     return event

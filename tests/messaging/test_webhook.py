@@ -181,3 +181,45 @@ def test_a_body_over_the_size_limit_is_413(salon, post_webhook, settings):
 def test_the_webhook_is_in_the_openapi_schema(client, admin_api):
     schema = admin_api.get("/api/schema", {"format": "json"}).json()
     assert {"get", "post"} <= set(schema["paths"]["/api/whatsapp/webhook"])
+
+
+# --- a broker that is down -----------------------------------------------------------------------
+
+
+def test_with_the_broker_down_the_event_is_kept_and_the_sweep_processes_it(salon, post_webhook, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from kombu.exceptions import OperationalError
+
+    from messaging import tasks
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(tasks.process_webhook_event, "apply_async", broker_down)
+        assert post_webhook(meta.messages(meta.text("wamid.LATE"))).status_code == 200
+    event = WebhookEvent.objects.get()
+    assert event.processed_at is None and not Message.objects.exists()
+
+    tasks.sweep()  # too early: its task may still be on the way
+    assert not Message.objects.exists()
+    WebhookEvent.objects.update(received_at=timezone.now() - timedelta(minutes=5))
+    tasks.sweep()
+    event.refresh_from_db()
+    assert event.processed_at is not None and event.attempts == 2  # one re-enqueue, one finished run
+    assert Message.objects.filter(wamid="wamid.LATE").exists()
+
+
+def test_the_sweep_gives_up_on_an_event_that_never_finishes(salon):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from messaging.services import recovery
+
+    old = timezone.now() - timedelta(minutes=5)
+    event = WebhookEvent.objects.create(body="{}", received_at=old, attempts=recovery.MAX_EVENT_ATTEMPTS - 1)
+    assert recovery.claim_stale_event_ids() == [event.pk]
+    assert recovery.claim_stale_event_ids() == []

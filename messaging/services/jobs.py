@@ -1,0 +1,18 @@
+"""Enqueueing messaging's Celery tasks by name.
+
+Services enqueue; tasks call services. Looking tasks up by name keeps that one-way: no service
+imports the tasks module (MessagingConfig.ready() imports it, so every process knows them).
+"""
+
+from celery import current_app
+
+PROCESS_WEBHOOK_EVENT = "messaging.process_webhook_event"
+SEND_MESSAGE = "messaging.send_message"
+
+
+def enqueue(name: str, *args) -> None:
+    """Publish at once or raise: retry=False, so a broker outage never holds the caller's request.
+
+    Callers run this on commit with `robust=True` and leave the row for the recovery sweep.
+    """
+    current_app.tasks[name].apply_async(args, retry=False)
