@@ -35,7 +35,8 @@ def database_url() -> str:
     return f"sqlite:///{db['NAME']}"
 
 
-def start_worker(broker: str, graph_url: str, var_dir: Path) -> subprocess.Popen:
+def start_processes(broker: str, graph_url: str, var_dir: Path, *, separate_beat: bool) -> list[subprocess.Popen]:
+    """The worker and beat; as separate processes (the compose shape) or the worker embedding beat."""
     env = {
         **os.environ,
         "DATABASE_URL": database_url(),
@@ -47,31 +48,30 @@ def start_worker(broker: str, graph_url: str, var_dir: Path) -> subprocess.Popen
         "REMINDER_DISPATCH_SECONDS": "1",
     }
     env.pop("CELERY_TASK_ALWAYS_EAGER", None)
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "salonbot",
-        "worker",
-        "--beat",
-        "--loglevel=INFO",
-        "--concurrency=2",
-        "--without-gossip",
-        "--without-mingle",
-        f"--schedule={var_dir / 'beat-schedule'}",
+    celery = [sys.executable, "-m", "celery", "-A", "salonbot"]
+    schedule = f"--schedule={var_dir / 'beat-schedule'}"
+    worker = [*celery, "worker", "--loglevel=INFO", "--concurrency=2", "--without-gossip", "--without-mingle"]
+    commands = (
+        [worker, [*celery, "beat", "--loglevel=INFO", schedule]] if separate_beat else [[*worker, "--beat", schedule]]
+    )
+    return [
+        subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for cmd in commands
     ]
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
-def stop(worker: subprocess.Popen) -> str:
-    worker.send_signal(signal.SIGTERM)
-    try:
-        output, _ = worker.communicate(timeout=20)
-    except subprocess.TimeoutExpired:
-        worker.kill()
-        output, _ = worker.communicate()
-    return output
+def stop(processes: list[subprocess.Popen]) -> str:
+    outputs = []
+    for process in processes:
+        process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            output, _ = process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            output, _ = process.communicate()
+        outputs.append(output)
+    return "\n".join(outputs)
 
 
 BROKERS = [
@@ -114,7 +114,7 @@ def test_worker_and_beat_send_a_due_reminder_exactly_once(broker_kind, fake_grap
     booking_services.transition_booking(actor=None, actor_kind=ActorKind.SYSTEM, booking=cancelled, action="cancel")
     fake_graph.accepted.clear()
 
-    worker = start_worker(broker, graph.url_for(""), tmp_path)
+    processes = start_processes(broker, graph.url_for(""), tmp_path, separate_beat=broker_kind == "redis")
     try:
         deadline = time.monotonic() + 60
         reminder = Reminder.objects.get(booking=booking)
@@ -125,7 +125,7 @@ def test_worker_and_beat_send_a_due_reminder_exactly_once(broker_kind, fake_grap
             time.sleep(0.5)
         time.sleep(3)  # a few more beats: nothing may be sent again
     finally:
-        log = stop(worker)
+        log = stop(processes)
     reminder.refresh_from_db()
     assert reminder.status == ReminderStatus.SENT, log[-3000:]
     recipients = [body["to"] for _, body, _ in fake_graph.accepted]
