@@ -29,17 +29,19 @@ from uuid import UUID
 from django.conf import settings
 from django.core.cache import caches
 
+from salonbot.localcache import LocalCache
+
 logger = logging.getLogger(__name__)
 
 PREFIX = "analytics:dashboard"
 PLATFORM_KEY = f"{PREFIX}:platform"
 PLATFORM_SECONDS = 60
 
-# Per-process hint: the version this process last saw for a salon. It only lets a hit fetch the
-# version and the entry in one round trip (MGET) instead of two; Redis still decides, so a wrong
-# hint costs a second round trip, never a stale answer. One small int per salon ever read.
-_version_hints: dict[str, int] = {}
-MAX_HINTS = 10_000
+# L1 in front of Redis, for the one thing worth keeping per process: the version this process
+# last saw for a salon. It lets a hit fetch the version and the entry in one round trip (MGET)
+# instead of two. Redis still decides, so a wrong hint costs a second round trip, never a stale
+# answer; the figures themselves are never cached per process (that could not be invalidated).
+_version_hints: LocalCache[int] = LocalCache(ttl=600, max_entries=10_000)
 
 
 def _cache():
@@ -64,12 +66,6 @@ def entry_seconds() -> int:
 
 def _fresh_version() -> int:
     return time.time_ns()
-
-
-def _remember(salon_id: str, version: int) -> None:
-    if len(_version_hints) >= MAX_HINTS:
-        _version_hints.clear()
-    _version_hints[salon_id] = version
 
 
 def current_version(salon_id) -> int | None:
@@ -103,7 +99,7 @@ def read(salon_id: UUID | str) -> tuple[int | None, dict | None]:
         version = current_version(salon_id)
         if version is None:
             return None, None
-    _remember(salon_id, version)
+    _version_hints.set(salon_id, version)
     if version == hint:  # the MGET above already looked for this entry
         return version, None
     return version, cache.get(entry_key(salon_id, version))

@@ -39,3 +39,7 @@ def on_customer_created(sender, *, customer, **kwargs) -> None:
 def on_salon_changed(sender, *, salon, **kwargs) -> None:
     # A new timezone moves "today" and the week and month boundaries.
     invalidate(salon.pk)
+
+
+def on_message_stored(sender, *, salon_id, **kwargs) -> None:
+    invalidate(salon_id)

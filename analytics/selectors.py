@@ -24,11 +24,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, Q, Sum
+from django.db.models import Count, DecimalField, Exists, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from bookings.models import Booking, BookingStatus
+from messaging.models import Conversation, Direction, Message
 from salons.models import Customer, Salon
 
 from . import cache as dashboard_cache
@@ -141,9 +142,41 @@ def _new_customers(customers, now: datetime) -> int:
     return customers.filter(created_at__gte=now - timedelta(days=7), created_at__lte=now).count()
 
 
-def _chat_figures(salon_id, now: datetime) -> dict:
-    """Conversation figures; filled in once the messaging models land."""
-    return {"active_chats": 0, "response_rate": None, "messages_last_24h": 0}
+def _chat_figures(messages, now: datetime) -> dict:
+    """Message and conversation figures, read from Message rows (the source of truth).
+
+    - `messages_last_24h`: messages in both directions stored in the last 24 h;
+    - `active_chats`: conversations with an inbound message stored in the last 24 h;
+    - `response_rate`: of the conversations with an inbound message in the last 7 days, the
+      percentage whose *latest* such inbound message has an outbound message after it (a
+      customer who wrote again and still waits counts as unanswered), rounded to one decimal;
+      None when there is no such conversation (nothing to answer is not a rate of 0 or 100).
+
+    Two queries: the window's messages through the (salon_id, created_at) index, then per waiting
+    conversation its latest inbound and a reply probe through (conversation_id, created_at).
+    """
+    last_day = messages.filter(created_at__gte=now - timedelta(hours=24), created_at__lte=now).aggregate(
+        messages=Count("*"),
+        active=Count("conversation_id", distinct=True, filter=Q(direction=Direction.IN)),
+    )
+    window_inbound = messages.filter(
+        direction=Direction.IN, created_at__gte=now - timedelta(days=7), created_at__lte=now
+    ).order_by()
+    latest_inbound = window_inbound.filter(conversation_id=OuterRef("pk")).order_by("-created_at").values("created_at")
+    replied = Message.objects.filter(
+        conversation_id=OuterRef("pk"), direction=Direction.OUT, created_at__gt=OuterRef("last_in"), created_at__lte=now
+    )
+    rate = (
+        Conversation.objects.filter(pk__in=window_inbound.values("conversation_id"))
+        .alias(last_in=Subquery(latest_inbound[:1]))
+        .annotate(replied=Exists(replied))
+        .aggregate(waiting=Count("pk"), answered=Count("pk", filter=Q(replied=True)))
+    )
+    return {
+        "messages_last_24h": last_day["messages"],
+        "active_chats": last_day["active"],
+        "response_rate": round(rate["answered"] * 100.0 / rate["waiting"], 1) if rate["waiting"] else None,
+    }
 
 
 def _dashboard(*, salon_id, tz: tzinfo, now: datetime | None) -> dict:
@@ -152,7 +185,7 @@ def _dashboard(*, salon_id, tz: tzinfo, now: datetime | None) -> dict:
     scope = {"salon_id": salon_id} if salon_id is not None else {}
     bookings = Booking.objects.filter(**scope)
     weeks = _booking_weeks(bookings, calendar)
-    chats = _chat_figures(salon_id, now)
+    chats = _chat_figures(Message.objects.filter(**scope), now)
     return {
         "salon_id": salon_id,
         "generated_at": now,

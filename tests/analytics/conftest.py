@@ -4,14 +4,17 @@ from decimal import Decimal
 import pytest
 
 from bookings.models import Booking, BookingStatus
+from messaging.models import Conversation, Direction, Message, MessageStatus
 from tests import factories
+
+IN, OUT = Direction.IN, Direction.OUT
 
 # Monday 2025-03-31 22:30 in New York (EDT, UTC-4) is already Tuesday 1 April in UTC: the salon's
 # "today", week and month all differ from the platform's UTC ones.
 NOW = datetime(2025, 4, 1, 2, 30, tzinfo=UTC)
 LONG_AGO = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
-# Queries of one dashboard computation, whatever the data: bookings 4, customers 1.
-MISS_QUERIES = 5
+# Queries of one dashboard computation, whatever the data: bookings 4, customers 1, messages 2.
+MISS_QUERIES = 7
 
 
 def utc(*args) -> datetime:
@@ -36,6 +39,19 @@ def make_customer(salon, created_at):
     customer = factories.CustomerFactory(salon=salon)
     type(customer).objects.filter(pk=customer.pk).update(created_at=created_at)
     return customer
+
+
+def make_chat(salon, *messages: tuple[str, timedelta]) -> Conversation:
+    """A conversation with messages (direction, how long before NOW), stored at those times."""
+    customer = factories.CustomerFactory(salon=salon)
+    conversation = Conversation.objects.create(salon=salon, customer=customer, wa_id=customer.phone.lstrip("+"))
+    for direction, ago in messages:
+        status = MessageStatus.RECEIVED if direction == IN else MessageStatus.SENT
+        message = Message.objects.create(
+            salon=salon, conversation=conversation, direction=direction, type="text", text="hi", status=status
+        )
+        Message.objects.filter(pk=message.pk).update(created_at=NOW - ago)
+    return conversation
 
 
 @pytest.fixture
@@ -69,9 +85,18 @@ def dataset(ny_salon, other_salon):
     make_customer(s, NOW - timedelta(days=1))
     make_customer(s, NOW - timedelta(days=6, hours=23))
     make_customer(s, NOW - timedelta(days=8))
+    hours, days = (lambda n: timedelta(hours=n)), (lambda n: timedelta(days=n))
+    make_chat(s, (IN, hours(2)), (OUT, hours(1)))  # A: answered, active
+    make_chat(s, (IN, days(3)), (OUT, days(3) - timedelta(minutes=5)), (IN, hours(30)))  # B: latest unanswered
+    make_chat(s, (IN, days(10)), (OUT, days(9)))  # C: before the 7-day window
+    make_chat(s, (IN, hours(5)))  # D: unanswered, active
+    make_chat(s, (OUT, hours(1)))  # E: a reminder nobody answered: nothing to respond to
+    make_chat(s, (IN, days(6)), (OUT, days(6) - timedelta(minutes=1)))  # F: answered
+    make_chat(s, (IN, hours(20)), (OUT, hours(4)), (IN, hours(3)))  # G: wrote again, waits; active once
     # Another tenant (Berlin): invisible in the salon's figures, counted platform-wide.
     make_booking(other_salon, utc(2025, 4, 1, 10, 0), C, "20.00")
     make_customer(other_salon, NOW - timedelta(days=2))
+    make_chat(other_salon, (IN, timedelta(hours=1)))
     return s
 
 

@@ -13,6 +13,8 @@ from analytics import selectors
 from analytics.serializers import DashboardSerializer
 from bookings import services as booking_services
 from bookings.models import BookingSource
+from messaging.services import ingest, outbound
+from messaging.whatsapp.payloads import InboundMessage
 from salons import services as salon_services
 from tests.analytics.conftest import MISS_QUERIES, make_booking
 
@@ -150,6 +152,33 @@ def write_customer(salon, master, service):
     return lambda: salon_services.upsert_customer(salon=salon, phone="+491701239876", name="New")
 
 
+def inbound(salon, wamid: str) -> InboundMessage:
+    return InboundMessage(
+        phone_number_id=salon.whatsapp_phone_number_id,
+        display_phone_number="+49 30 1234567",
+        wa_id="491701239876",
+        profile_name="Nina",
+        wamid=wamid,
+        timestamp=timezone.now(),
+        type="text",
+        text="Hello, do you have time on Friday?",
+        context_wamid=None,
+        reply_id=None,
+        payload={},
+    )
+
+
+def write_message_in(salon, master, service):
+    # The customer writes a second time: no new customer, so only message_stored can invalidate.
+    ingest.store_inbound(salon=salon, item=inbound(salon, "wamid.ANALYTICS-FIRST"))
+    return lambda: ingest.store_inbound(salon=salon, item=inbound(salon, "wamid.ANALYTICS-AGAIN"))
+
+
+def write_message_out(salon, master, service):
+    conversation = ingest.store_inbound(salon=salon, item=inbound(salon, "wamid.ANALYTICS-FIRST")).conversation
+    return lambda: outbound.queue_text(conversation=conversation, text="Yes, at 10:00.")
+
+
 WRITES = {
     # name: (prepare(salon, master, service) → the write, the figure that write must move)
     "create": (write_create, "total_bookings"),
@@ -159,6 +188,8 @@ WRITES = {
     "cancel": (write_transition("cancel", timedelta(days=2)), "bookings_by_status"),
     "no_show": (write_transition("no_show", -timedelta(hours=3)), "bookings_by_status"),
     "customer": (write_customer, "recent_activity"),
+    "message_in": (write_message_in, "recent_activity"),
+    "message_out": (write_message_out, "recent_activity"),
 }
 
 

@@ -29,7 +29,11 @@ def test_salon_figures_follow_the_salons_local_calendar(dataset):
     # Monday 31 March in New York: b1 (21:00 local, already 1 April in UTC), b3, b4, b5.
     assert figures["today_bookings"] == 4
     assert figures["recent_activity"]["bookings_last_24h"] == 2  # b1, and b10 at exactly 24 h
+    # make_customer's 3, and each make_chat's customer (created now, i.e. after NOW: not counted).
     assert figures["recent_activity"]["new_customers_last_7d"] == 2
+    assert figures["recent_activity"]["messages_last_24h"] == 7  # A 2, D 1, E 1, G 3
+    assert figures["active_chats"] == 3  # A, D, G
+    assert figures["response_rate"] == 40.0  # of A B D F G, A and F were answered after their last inbound
     assert figures["trends"] == {
         "bookings_this_week": 5,  # b1 b3 b4 b5 b10
         "bookings_last_week": 3,  # b2 (Sunday night local) b6 b7
@@ -45,6 +49,9 @@ def test_platform_figures_use_the_utc_calendar_and_every_salon(dataset):
     assert figures["total_bookings"] == 13
     assert figures["today_bookings"] == 2  # 1 April UTC: b1 and the Berlin booking
     assert figures["recent_activity"]["new_customers_last_7d"] == 3
+    assert figures["recent_activity"]["messages_last_24h"] == 8
+    assert figures["active_chats"] == 4
+    assert figures["response_rate"] == 33.3  # 2 of 6: the Berlin salon's chat waits too
     assert figures["trends"] == {
         "bookings_this_week": 7,  # b1 b2 b3 b4 b5 b10 and Berlin's
         "bookings_last_week": 2,
