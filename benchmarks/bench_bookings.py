@@ -88,8 +88,12 @@ print(Booking.objects.count())
 
 def manage_shell(code: str) -> str:
     out = subprocess.run(
-        [".venv/bin/python", "manage.py", "shell", "-c", code], cwd=ROOT, env=ENV, check=True,
-        capture_output=True, text=True,
+        [".venv/bin/python", "manage.py", "shell", "-c", code],
+        cwd=ROOT,
+        env=ENV,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return out.stdout.strip().splitlines()[-1]
 
@@ -110,8 +114,18 @@ def main():
 
     port = free_port()
     server = subprocess.Popen(
-        [".venv/bin/gunicorn", "salonbot.wsgi", "-w", str(args.workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
-        cwd=ROOT, env=ENV,
+        [
+            ".venv/bin/gunicorn",
+            "salonbot.wsgi",
+            "-w",
+            str(args.workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=ENV,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -133,8 +147,14 @@ def main():
                 while time.monotonic() < stop_at:
                     # Random master and 30-minute slot in a 20-day window: mostly free, some clashes.
                     start = base + timedelta(minutes=30 * rnd.randrange(20 * 48))
-                    body = {"salon_id": salon_id, "master_id": rnd.choice(master_ids), "service_id": service_id,
-                            "customer_name": "Bench", "customer_phone": "+491701234567", "start_ts": start.isoformat()}
+                    body = {
+                        "salon_id": salon_id,
+                        "master_id": rnd.choice(master_ids),
+                        "service_id": service_id,
+                        "customer_name": "Bench",
+                        "customer_phone": "+491701234567",
+                        "start_ts": start.isoformat(),
+                    }
                     t0 = time.perf_counter()
                     code = http.post("/api/bookings", json=body).status_code
                     dt = time.perf_counter() - t0
@@ -156,13 +176,20 @@ def main():
         elapsed = time.monotonic() - t0
         lat = sorted(latencies)
         print(f"create: {args.clients} clients, 20 masters, {elapsed:.1f}s, gunicorn -w {args.workers}")
-        print(f"  bookings created/s: {created[0] / elapsed:.1f}  (201={created[0]} 409={conflicts[0]} other={errors[0]})")
-        print(f"  request latency p50={statistics.median(lat) * 1000:.1f}ms p95={lat[int(len(lat) * 0.95)] * 1000:.1f}ms")
+        print(
+            f"  bookings created/s: {created[0] / elapsed:.1f}  (201={created[0]} 409={conflicts[0]} other={errors[0]})"
+        )
+        print(
+            f"  request latency p50={statistics.median(lat) * 1000:.1f}ms p95={lat[int(len(lat) * 0.95)] * 1000:.1f}ms"
+        )
 
         total = manage_shell(SEED.format(rows=args.rows))
         subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", DB, "-qc", "ANALYZE"], check=True)
         with httpx.Client(base_url=url, headers=headers, timeout=30) as http:
-            for path in ("/api/bookings", f"/api/bookings?salon_id={salon_id}&status=CONFIRMED&date_from=2020-03-01&date_to=2020-03-31"):
+            for path in (
+                "/api/bookings",
+                f"/api/bookings?salon_id={salon_id}&status=CONFIRMED&date_from=2020-03-01&date_to=2020-03-31",
+            ):
                 samples = []
                 for _ in range(200):
                     t0 = time.perf_counter()
@@ -170,8 +197,10 @@ def main():
                     samples.append(time.perf_counter() - t0)
                     assert response.status_code == 200, response.text
                 samples.sort()
-                print(f"list {path} with {total} bookings: p50={statistics.median(samples) * 1000:.1f}ms "
-                      f"p95={samples[int(len(samples) * 0.95)] * 1000:.1f}ms (200 sequential requests, page 20)")
+                print(
+                    f"list {path} with {total} bookings: p50={statistics.median(samples) * 1000:.1f}ms "
+                    f"p95={samples[int(len(samples) * 0.95)] * 1000:.1f}ms (200 sequential requests, page 20)"
+                )
     finally:
         server.terminate()
         server.wait(10)
