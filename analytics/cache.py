@@ -44,8 +44,35 @@ PLATFORM_SECONDS = 60
 _version_hints: LocalCache[int] = LocalCache(ttl=600, max_entries=10_000)
 
 
+# After Redis was found unreachable, reads skip it for a few seconds: each call against a host
+# that does not answer waits for the socket timeout, and a read makes up to three of them.
+# Skipping the cache is always safe (figures come from the database); invalidations still try.
+BYPASS_SECONDS = 5.0
+_bypass_until = 0.0
+
+
 def _cache():
     return caches["default"]
+
+
+def _bypassing() -> bool:
+    return time.monotonic() < _bypass_until
+
+
+def stop_bypass() -> None:
+    """Use the cache again at once (tests; an operator who knows Redis is back)."""
+    global _bypass_until
+    _bypass_until = 0.0
+
+
+def _start_bypass(salon_id) -> None:
+    global _bypass_until
+    _bypass_until = time.monotonic() + BYPASS_SECONDS
+    logger.warning(
+        "dashboard cache unreachable: serving salon %s from the database, skipping the cache for %.0fs",
+        salon_id,
+        BYPASS_SECONDS,
+    )
 
 
 def version_key(salon_id) -> str:
@@ -76,7 +103,7 @@ def current_version(salon_id) -> int | None:
         cache.add(key, _fresh_version(), timeout=None)
         version = cache.get(key)
     if version is None:
-        logger.warning("dashboard cache unreachable: serving salon %s from the database", salon_id)
+        _start_bypass(salon_id)
     return version
 
 
@@ -85,6 +112,8 @@ def read(salon_id: UUID | str) -> tuple[int | None, dict | None]:
 
     A caller that misses computes, then passes this same version to `store()`.
     """
+    if _bypassing():
+        return None, None
     salon_id = str(salon_id)
     cache, key = _cache(), version_key(salon_id)
     hint = _version_hints.get(salon_id)
@@ -146,11 +175,12 @@ def bump(salon_id: UUID | str) -> bool:
 
 
 def read_platform() -> dict | None:
-    return _cache().get(PLATFORM_KEY)
+    return None if _bypassing() else _cache().get(PLATFORM_KEY)
 
 
 def store_platform(entry: dict) -> None:
-    _cache().set(PLATFORM_KEY, entry, timeout=PLATFORM_SECONDS)
+    if not _bypassing():
+        _cache().set(PLATFORM_KEY, entry, timeout=PLATFORM_SECONDS)
 
 
 def drop_platform() -> None:

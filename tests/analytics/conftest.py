@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 
+from analytics import cache as dashboard_cache
 from bookings.models import Booking, BookingStatus
 from messaging.models import Conversation, Direction, Message, MessageStatus
 from tests import factories
@@ -52,6 +53,13 @@ def make_chat(salon, *messages: tuple[str, timedelta]) -> Conversation:
         )
         Message.objects.filter(pk=message.pk).update(created_at=NOW - ago)
     return conversation
+
+
+@pytest.fixture(autouse=True)
+def _cache_in_use():
+    """A test that found Redis down must not leave the next one skipping the cache."""
+    yield
+    dashboard_cache.stop_bypass()
 
 
 @pytest.fixture

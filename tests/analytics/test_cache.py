@@ -139,8 +139,10 @@ def test_with_redis_down_figures_come_from_the_database_and_nothing_raises(dead_
     make_booking(salon, timezone.now())
     with caplog.at_level(logging.WARNING):
         figures = selectors.cached_salon_dashboard(salon)
-    assert figures["total_bookings"] == 1
-    assert "dashboard cache unreachable" in caplog.text
+        again = selectors.cached_salon_dashboard(salon)
+    assert figures["total_bookings"] == again["total_bookings"] == 1
+    # Found down once, then skipped for a few seconds instead of waiting on every call.
+    assert caplog.text.count("dashboard cache unreachable") == 1
     assert dashboard_cache.bump(salon.pk) is False  # incr on a dead cache must not raise out
     receivers.invalidate(salon.pk)
     services.drop_dashboard(salon_id=salon.pk)
