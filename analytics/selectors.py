@@ -24,12 +24,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, Exists, OuterRef, Q, Subquery, Sum
+from django.db.models import Case, Count, DecimalField, F, Max, Q, Sum, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from bookings.models import Booking, BookingStatus
-from messaging.models import Conversation, Direction, Message
+from messaging.models import Direction, Message
 from salons.models import Customer, Salon
 
 from . import cache as dashboard_cache
@@ -152,30 +152,36 @@ def _chat_figures(messages, now: datetime) -> dict:
       customer who wrote again and still waits counts as unanswered), rounded to one decimal;
       None when there is no such conversation (nothing to answer is not a rate of 0 or 100).
 
-    Two queries: the window's messages through the (salon_id, created_at) index, then per waiting
-    conversation its latest inbound and a reply probe through (conversation_id, created_at).
+    One pass over the week's messages, grouped by conversation: a reply after the latest inbound
+    message of the week is itself inside the week, so "answered" is simply "the latest outbound
+    is later than the latest inbound", and the 24-hour figures are sub-windows of the same rows.
     """
-    last_day = messages.filter(created_at__gte=now - timedelta(hours=24), created_at__lte=now).aggregate(
-        messages=Count("*"),
-        active=Count("conversation_id", distinct=True, filter=Q(direction=Direction.IN)),
+    day_ago = now - timedelta(hours=24)
+    per_conversation = (
+        messages.filter(created_at__gte=now - timedelta(days=7), created_at__lte=now)
+        .order_by()
+        .values("conversation_id")
+        .annotate(
+            last_in=Max("created_at", filter=Q(direction=Direction.IN)),
+            last_out=Max("created_at", filter=Q(direction=Direction.OUT)),
+            last_day=Count("created_at", filter=Q(created_at__gte=day_ago)),
+        )
+        .annotate(
+            is_waiting=Case(When(last_in__isnull=False, then=True), default=False),
+            is_active=Case(When(last_in__gte=day_ago, then=True), default=False),
+            is_answered=Case(When(last_out__gt=F("last_in"), then=True), default=False),
+        )
     )
-    window_inbound = messages.filter(
-        direction=Direction.IN, created_at__gte=now - timedelta(days=7), created_at__lte=now
-    ).order_by()
-    latest_inbound = window_inbound.filter(conversation_id=OuterRef("pk")).order_by("-created_at").values("created_at")
-    replied = Message.objects.filter(
-        conversation_id=OuterRef("pk"), direction=Direction.OUT, created_at__gt=OuterRef("last_in"), created_at__lte=now
-    )
-    rate = (
-        Conversation.objects.filter(pk__in=window_inbound.values("conversation_id"))
-        .alias(last_in=Subquery(latest_inbound[:1]))
-        .annotate(replied=Exists(replied))
-        .aggregate(waiting=Count("pk"), answered=Count("pk", filter=Q(replied=True)))
+    row = per_conversation.aggregate(
+        messages=Sum("last_day", default=0),
+        active=Count("conversation_id", filter=Q(is_active=True)),
+        waiting=Count("conversation_id", filter=Q(is_waiting=True)),
+        answered=Count("conversation_id", filter=Q(is_answered=True)),
     )
     return {
-        "messages_last_24h": last_day["messages"],
-        "active_chats": last_day["active"],
-        "response_rate": round(rate["answered"] * 100.0 / rate["waiting"], 1) if rate["waiting"] else None,
+        "messages_last_24h": row["messages"],
+        "active_chats": row["active"],
+        "response_rate": round(row["answered"] * 100.0 / row["waiting"], 1) if row["waiting"] else None,
     }
 
 

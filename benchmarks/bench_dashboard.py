@@ -2,10 +2,11 @@
 
 Runs on PostgreSQL and Redis, in a database of its own (created, then dropped unless --keep):
 
-    .venv/bin/python benchmarks/bench_dashboard.py [--rows 1000000] [--other-rows 200000]
+    .venv/bin/python benchmarks/bench_dashboard.py [--rows 1000000] [--other-rows 200000] [--messages 300000]
 
-Seeds with generate_series SQL (not the ORM), VACUUM ANALYZEs as autovacuum eventually would,
-then times, in this process (server time, no HTTP):
+Seeds with generate_series SQL (not the ORM): bookings over three years back and two months
+ahead, and messages over 90 days in --conversations conversations; VACUUM ANALYZEs as autovacuum
+eventually would; then times, in this process (server time, no HTTP):
 
 - hit:  `selectors.cached_salon_dashboard(salon)` against `cache.get(<the same entry key>)`;
 - miss: `selectors.salon_dashboard(salon)` (every query of a recomputation) for the salon with
@@ -55,6 +56,22 @@ FROM generate_series(1, %(rows)s) AS i,
      LATERAL (SELECT now() - interval '1095 days' + (i::float / %(rows)s) * interval '1155 days' AS start_ts) AS s
 """
 
+# Conversations, and messages over the last 90 days; each conversation alternates in and out, so
+# about half of them end on an unanswered inbound message.
+SEED_CHATS = """
+INSERT INTO messaging_conversation (id, salon_id, wa_id, status, bot_state, bot_paused, created_at, updated_at)
+SELECT gen_random_uuid(), %(salon)s, 'bench' || n, 'OPEN', '{}', false, now(), now()
+FROM generate_series(0, %(conversations)s - 1) AS n;
+INSERT INTO messaging_message (id, salon_id, conversation_id, direction, type, text, payload, status, error_title,
+                               reply_id, context_wamid, attempts, created_at, updated_at)
+SELECT gen_random_uuid(), %(salon)s, c.id, CASE WHEN (i / %(conversations)s + i %% %(conversations)s) %% 2 = 0
+            THEN 'IN' ELSE 'OUT' END,
+       'text', '', '{}', 'RECEIVED', '', '', '', 0, s.at, s.at
+FROM generate_series(0, %(messages)s - 1) AS i
+CROSS JOIN LATERAL (SELECT now() - interval '90 days' + (i::float / %(messages)s) * interval '90 days' AS at) AS s
+JOIN messaging_conversation c ON c.salon_id = %(salon)s AND c.wa_id = 'bench' || (i %% %(conversations)s);
+"""
+
 
 def psql(sql: str, db: str = "postgres") -> None:
     subprocess.run([*PSQL, "-d", db, "-c", sql], check=True)
@@ -79,6 +96,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000, help="bookings of the measured salon")
     parser.add_argument("--other-rows", type=int, default=200_000, help="bookings of one other salon")
+    parser.add_argument("--messages", type=int, default=300_000, help="messages of the measured salon, 90 days")
+    parser.add_argument("--conversations", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=30, help="misses to time")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
@@ -119,13 +138,18 @@ def run(args):
     with connection.cursor() as cursor:
         cursor.execute(SEED, {"salon": salon.pk, "rows": args.rows, "code_prefix": "A"})
         cursor.execute(SEED, {"salon": other.pk, "rows": args.other_rows, "code_prefix": "B"})
+        cursor.execute(SEED_CHATS, {"salon": salon.pk, "conversations": args.conversations, "messages": args.messages})
     seeded = time.perf_counter() - t0
     t0 = time.perf_counter()
     with connection.cursor() as cursor:
         # What autovacuum does in time: statistics, and the visibility map index-only scans rely on.
-        cursor.execute("VACUUM ANALYZE bookings_booking")
+        for table in ("bookings_booking", "messaging_conversation", "messaging_message"):
+            cursor.execute(f"VACUUM ANALYZE {table}")
     vacuumed = time.perf_counter() - t0
-    print(f"seeded {args.rows:,} + {args.other_rows:,} bookings in {seeded:.1f}s, VACUUM ANALYZE {vacuumed:.1f}s")
+    print(
+        f"seeded {args.rows:,} + {args.other_rows:,} bookings, {args.messages:,} messages in "
+        f"{args.conversations:,} conversations in {seeded:.1f}s; VACUUM ANALYZE {vacuumed:.1f}s"
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'bookings_booking' ORDER BY indexname"
@@ -138,7 +162,11 @@ def run(args):
     selectors.salon_dashboard(salon)  # warm PostgreSQL's buffers, as a running server has them
     with CaptureQueriesContext(connection) as ctx:
         figures = selectors.salon_dashboard(salon)
-    print(f"\nmiss: {len(ctx.captured_queries)} queries; total_bookings={figures['total_bookings']:,}")
+    print(
+        f"\nmiss: {len(ctx.captured_queries)} queries; total_bookings={figures['total_bookings']:,} "
+        f"messages_last_24h={figures['recent_activity']['messages_last_24h']:,} "
+        f"active_chats={figures['active_chats']:,} response_rate={figures['response_rate']}"
+    )
     with connection.cursor() as cursor:
         for query in ctx.captured_queries:
             cursor.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) " + query["sql"])
