@@ -281,6 +281,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(CELERY_BROKER_FOLDER),
         "processed_folder": str(VAR_DIR / "broker-processed"),
         "store_processed": False,
+        "control_folder": str(VAR_DIR / "broker-control"),  # kombu's default is ./control, in the work tree
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
