@@ -68,9 +68,9 @@ class ConversationAdmin(TenantAdmin):
         return kwargs
 
     def save_model(self, request, obj, form, change):
-        if "bot_paused" in form.changed_data:
-            conversations.set_bot_paused(conversation=obj, paused=obj.bot_paused, actor=request.user)
         obj.save(update_fields=["status", "updated_at"])
+        if "bot_paused" in form.changed_data:
+            conversations.set_bot_paused(conversation=obj, paused=form.cleaned_data["bot_paused"], actor=request.user)
 
     @admin.action(description=_("Pause the bot (a person takes over)"))
     def pause_bot(self, request, queryset):

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -44,12 +44,10 @@ class Conversation(TimestampedModel):
     objects = TenantManager()
 
     class Meta:
-        ordering = [models.F("last_message_at").desc(nulls_last=True), "-created_at"]
+        ordering = [F("last_message_at").desc(nulls_last=True), "-created_at"]
         constraints = [models.UniqueConstraint(fields=["salon", "wa_id"], name="conversation_unique_wa_id")]
-        indexes = [
-            models.Index(fields=["salon", "-last_message_at"], name="conversation_salon_recent_idx"),
-            models.Index(fields=["-last_message_at"], name="conversation_recent_idx"),
-        ]
+        # The list order's indexes are in migration 0002: PostgreSQL needs NULLS LAST in them to
+        # read a page off the index, and SQLite cannot declare it (its DESC puts NULLs last anyway).
 
     def __str__(self):
         return f"{self.customer or self.wa_id} @ {self.salon_id}"

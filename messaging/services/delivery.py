@@ -35,8 +35,9 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
 BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_MAX_SECONDS = 300.0
-# Longer waits than this from Retry-After are capped: the message would be stale by then.
-MAX_RETRY_AFTER_SECONDS = 3600.0
+# Longer waits than this from Retry-After are capped: the message would be stale by then (and a
+# countdown this long stays well inside the Redis broker's visibility timeout).
+MAX_RETRY_AFTER_SECONDS = 900.0
 # After a timeout, give Meta's `sent` status time to reach us before trying again.
 TIMEOUT_MIN_DELAY_SECONDS = 30.0
 # Longer than the task's hard time limit (CELERY_TASK_TIME_LIMIT, 90 s): a claim this old belongs
@@ -75,7 +76,7 @@ def deliver_message(*, message_id, attempt: int = 0) -> Outcome:
     )
     if not claimed:
         return Outcome("skipped")
-    message = Message.objects.select_related("salon", "conversation").get(pk=message_id)
+    message = Message.objects.select_related("salon").get(pk=message_id)
     if message.attempts > MAX_ATTEMPTS:  # earlier deliveries kept dying mid-send (crash, time limit)
         _fail(message, PermanentSendError("no attempt finished", title="no attempt finished"), gave_up=True)
         return Outcome("failed")
