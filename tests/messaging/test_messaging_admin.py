@@ -69,11 +69,11 @@ def test_the_bot_can_be_paused_from_the_change_form(owner, salon):
     conversation = ConversationFactory(salon=salon)
     response = admin_client(owner).post(
         f"/admin/messaging/conversation/{conversation.pk}/change/",
-        {"status": "OPEN", "bot_paused": "on", "messages-TOTAL_FORMS": "0", "messages-INITIAL_FORMS": "0"},
+        {"status": "CLOSED", "bot_paused": "on", "messages-TOTAL_FORMS": "0", "messages-INITIAL_FORMS": "0"},
     )
     assert response.status_code == 302, response.content.decode()[:3000]
     conversation.refresh_from_db()
-    assert conversation.bot_paused
+    assert conversation.bot_paused and conversation.status == "CLOSED"
 
 
 def test_template_admin_validates_like_the_api(owner, salon):
