@@ -90,8 +90,8 @@ class MessageTemplate(TimestampedModel):
     """A template approved in Meta's WhatsApp Manager, mirrored here so the salon can send it.
 
     Booking templates (REMINDER, CONFIRMATION, CANCELLATION) are filled with these parameters, in
-    order, as many as the body uses: {{1}} customer name, {{2}} service, {{3}} salon-local date
-    and time, {{4}} master, {{5}} booking code.
+    order, as many as the body uses: {{1}} customer name, {{2}} salon-local date and time,
+    {{3}} service, {{4}} master, {{5}} booking code.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

@@ -31,7 +31,7 @@ def queue_booking_confirmation(*, booking_id) -> Message | None:
     if conversation is None:
         logger.info("booking %s: the customer has no WhatsApp conversation; no confirmation", booking.code)
         return None
-    key = f"booking-confirmation:{booking.pk}"
+    key = confirmation_key(booking.pk)
     try:
         if conversation.is_window_open():
             return queue_text(conversation=conversation, text=confirmation_text(booking), idempotency_key=key)
@@ -53,6 +53,12 @@ def queue_booking_confirmation(*, booking_id) -> Message | None:
         return None
 
 
+def confirmation_key(booking_id) -> str:
+    """The idempotency key of a booking's confirmation. The WhatsApp bot queues its own "booked"
+    message under it, so a booking made in the chat is confirmed once, by that message."""
+    return f"booking-confirmation:{booking_id}"
+
+
 def confirmation_text(booking: Booking) -> str:
     with translation.override(booking.salon.language):
         return _("Your booking %(code)s is confirmed: %(service)s with %(master)s on %(when)s. See you soon!") % {
@@ -70,11 +76,11 @@ def local_time(booking: Booking) -> str:
 
 
 def booking_template_parameters(booking: Booking) -> list[str]:
-    """The booking parameters MessageTemplate documents: name, service, time, master, code."""
+    """The parameters MessageTemplate documents for booking templates: name, time, service, master, code."""
     return [
         booking.customer_name or (booking.customer.name if booking.customer else "") or "-",
-        booking.service.name if booking.service else "-",
         local_time(booking),
+        booking.service.name if booking.service else "-",
         booking.master.name if booking.master else "-",
         booking.code,
     ]

@@ -64,7 +64,7 @@ def test_outside_the_window_the_confirmation_template_is_used(salon, customer, b
     template = TemplateFactory(
         salon=salon,
         purpose=TemplatePurpose.CONFIRMATION,
-        body="Hi {{1}}, {{2}} on {{3}} is booked. Code {{5}}, with {{4}}.",
+        body="Hi {{1}}, {{3}} on {{2}} is booked. Code {{5}}, with {{4}}.",
     )
     booking = book()
     message = Message.objects.get()
