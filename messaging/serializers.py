@@ -6,6 +6,7 @@ from salonbot.api.fields import TenantPrimaryKeyRelatedField
 from salons.models import Salon
 
 from .models import Conversation, Message, MessageTemplate
+from .services.conversations import TEMPLATE_LANGUAGE, TEMPLATE_NAME
 from .whatsapp.limits import MAX_TEXT_BODY
 
 
@@ -73,6 +74,17 @@ class MessageCreateSerializer(serializers.Serializer):
 
 class TemplateSerializer(serializers.ModelSerializer):
     salon_id = TenantPrimaryKeyRelatedField(source="salon", queryset=Salon.objects.all())
+    # The patterns are in the schema too; the service checks them again for the admin and the bot.
+    name = serializers.RegexField(
+        TEMPLATE_NAME.pattern,
+        max_length=512,
+        error_messages={"invalid": _("Use lower-case letters, digits and underscores, as in WhatsApp Manager.")},
+    )
+    language = serializers.RegexField(
+        TEMPLATE_LANGUAGE.pattern,
+        max_length=15,
+        error_messages={"invalid": _("Use a WhatsApp language code such as en, en_US or ru.")},
+    )
 
     class Meta:
         model = MessageTemplate
