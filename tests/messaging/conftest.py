@@ -3,6 +3,7 @@
 import json
 import re
 import threading
+import time
 from collections import deque
 
 import pytest
@@ -55,11 +56,13 @@ class FakeGraph:
     def __init__(self) -> None:
         self.received: list[tuple[str, dict]] = []
         self.accepted: list[tuple[str, dict, str]] = []
-        self._scripted: deque[Response] = deque()
+        self.log: list[tuple[float, dict]] = []  # (time.monotonic(), body) of every request
+        self._scripted: deque[tuple[Response, object]] = deque()
         self._lock = threading.Lock()
 
-    def fail_next(self, *responses: Response) -> None:
-        self._scripted.extend(responses)
+    def fail_next(self, *responses: Response, matching=None) -> None:
+        """Answer the next requests with these; only requests whose body `matching(body)` accepts."""
+        self._scripted.extend((response, matching) for response in responses)
 
     def __call__(self, request: Request) -> Response:
         if request.headers.get("Authorization") != f"Bearer {TOKEN}":
@@ -68,8 +71,9 @@ class FakeGraph:
         phone_number_id = request.path.split("/")[1]
         with self._lock:
             self.received.append((phone_number_id, body))
-            if self._scripted:
-                return self._scripted.popleft()
+            self.log.append((time.monotonic(), body))
+            if self._scripted and (self._scripted[0][1] is None or self._scripted[0][1](body)):
+                return self._scripted.popleft()[0]
             problems = validate_outbound(body)
             if problems:
                 return graph_error(400, 131009, "(#131009) Parameter value is not valid", "; ".join(problems))
