@@ -9,3 +9,4 @@ class MessagingConfig(AppConfig):
     def ready(self):
         # Listens to the lower apps' signals: booking confirmations, routing-cache invalidation.
         from . import receivers, tasks  # noqa: F401  (tasks: services enqueue them by name)
+        from .bot import receivers as bot_receivers  # noqa: F401  (answers inbound messages)

@@ -22,8 +22,13 @@ TEMPLATE_LANGUAGE = re.compile(r"^[a-z]{2,3}(_[A-Za-z]{2,4}){0,2}$")
 
 @transaction.atomic
 def set_bot_paused(*, conversation: Conversation, paused: bool, actor=None) -> Conversation:
-    """A person takes the conversation over (paused) or hands it back to the bot."""
-    Conversation.objects.filter(pk=conversation.pk).update(bot_paused=paused, updated_at=timezone.now())
+    """A person takes the conversation over (paused) or hands it back to the bot.
+
+    Handing back clears the bot's state: the bot starts afresh, and never answers what was said
+    to the person in between.
+    """
+    changes = {"bot_paused": paused} if paused else {"bot_paused": False, "bot_state": {}}
+    Conversation.objects.filter(pk=conversation.pk).update(**changes, updated_at=timezone.now())
     conversation.refresh_from_db()
     logger.info(
         "bot %s for conversation %s by %s", "paused" if paused else "resumed", conversation.pk, actor or "system"

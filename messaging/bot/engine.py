@@ -1,0 +1,195 @@
+"""Answering inbound messages: one conversation at a time, in order, each message once.
+
+`handle_inbound(message_id=...)` runs for every new inbound message of a conversation whose bot
+is not paused (the `inbound_message` signal). In one transaction it locks the conversation row
+(so two workers never interleave one customer's messages), answers every earlier message of the
+conversation that is still unanswered and then this one, and saves the state with the replies:
+
+- each reply is queued with the idempotency key `bot:<inbound message id>` (the booked message
+  with the booking's confirmation key), and the ids answered are kept in `bot_state["seen"]`,
+  so the same message is never answered twice, however often it is handed in;
+- state is dropped after 30 idle minutes: the next message starts again from the menu and says so.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone, translation
+
+from messaging.models import Conversation, Direction, Message
+from messaging.services import outbound
+from messaging.whatsapp.messages import Section
+from salonbot.errors import DomainError
+
+from . import ids, render, texts
+from .freetext import respond
+from .render import Reply
+from .turn import BOOKING_STEPS, Turn, clear_draft
+
+logger = logging.getLogger(__name__)
+
+IDLE_EXPIRY = timedelta(minutes=30)
+SEEN_KEPT = 30  # answered message ids remembered; older ones are below the `at` watermark anyway
+CATCH_UP_LIMIT = 10  # earlier unanswered messages answered before this one, at most
+
+
+def reply_key(message_id) -> str:
+    return f"bot:{message_id}"
+
+
+def handle_inbound(*, message_id) -> list[Message]:
+    """Answer this inbound message (and any earlier unanswered one); returns the messages queued."""
+    try:
+        return _handle(message_id)
+    except Exception:
+        # A bug must cost the customer one apology, not their conversation.
+        logger.exception("the bot failed on inbound message %s", message_id)
+        return _apologise(message_id)
+
+
+def _handle(message_id) -> list[Message]:
+    with transaction.atomic():
+        inbound = Message.objects.filter(pk=message_id, direction=Direction.IN).first()
+        if inbound is None:
+            return []
+        conversation = (
+            Conversation.objects.select_for_update(of=("self",))
+            .select_related("salon", "customer")
+            .get(pk=inbound.conversation_id)
+        )
+        state = dict(conversation.bot_state or {})
+        sent = []
+        for message in _unanswered(conversation, state, inbound):
+            if conversation.bot_paused:  # a person took over (perhaps in the previous message)
+                break
+            queued = _answer(conversation, state, message)
+            if queued is not None:
+                sent.append(queued)
+        Conversation.objects.filter(pk=conversation.pk).update(bot_state=state, updated_at=timezone.now())
+    return sent
+
+
+def _unanswered(conversation: Conversation, state: dict, inbound: Message) -> list[Message]:
+    """This message, after the conversation's earlier inbound ones that no run has answered yet.
+
+    Earlier means sent earlier (Meta's timestamp) than this one and not before the last answered
+    message; a message another worker is still storing is answered by its own signal later.
+    """
+    seen = set(state.get("seen") or [])
+    if str(inbound.pk) in seen:
+        return []
+    watermark = _parse(state.get("at"))
+    earlier = []
+    if watermark is not None and inbound.sent_at is not None:
+        earlier = list(
+            Message.objects.filter(
+                conversation=conversation,
+                direction=Direction.IN,
+                sent_at__gte=watermark,
+                sent_at__lte=inbound.sent_at,
+            )
+            .exclude(pk=inbound.pk)
+            .order_by("sent_at", "created_at")[:CATCH_UP_LIMIT]
+        )
+        earlier = [m for m in earlier if str(m.pk) not in seen and m.created_at <= inbound.created_at]
+    return [*earlier, inbound]
+
+
+def _answer(conversation: Conversation, state: dict, inbound: Message) -> Message | None:
+    salon = conversation.salon
+    now = timezone.now()
+    at = inbound.sent_at or now
+    with translation.override(salon.language):
+        expired = _expired(state, at)
+        if expired and ids.parse(inbound.reply_id) is not None:
+            # A tap on a list from before the pause: start again from the menu rather than act on it.
+            reply = render.menu(salon.name, greet=False)
+        else:
+            reply = respond(Turn(conversation=conversation, salon=salon, inbound=inbound, now=now, state=state))
+        if expired and reply is not None:
+            reply = reply.after(str(texts.EXPIRED))
+        message = _queue(conversation, reply, inbound) if reply is not None else None
+    _remember(state, inbound, at, reply)
+    return message
+
+
+def _expired(state: dict, at: datetime) -> bool:
+    """Drop a draft left idle too long; True when there was one to drop (the customer is told)."""
+    last = _parse(state.get("at"))
+    if last is None or at - last < IDLE_EXPIRY:
+        return False
+    in_flow = state.get("step") in (*BOOKING_STEPS, "bookings", "cancel")
+    clear_draft(state)
+    state.pop("opts", None)
+    state["step"] = "menu"
+    return in_flow
+
+
+def _remember(state: dict, inbound: Message, at: datetime, reply: Reply | None) -> None:
+    if reply is not None:
+        state["step"] = reply.step or "menu"
+        state["offset"] = reply.offset
+        state["opts"] = reply.options()
+        if reply.step == "human":  # a person answers from here; the bot starts afresh when resumed
+            clear_draft(state)
+            state.pop("opts", None)
+    last = _parse(state.get("at"))
+    state["at"] = max(at, last).isoformat() if last else at.isoformat()
+    state["seen"] = [*(state.get("seen") or []), str(inbound.pk)][-SEEN_KEPT:]
+
+
+def _queue(conversation: Conversation, reply: Reply, inbound: Message) -> Message | None:
+    key = reply.idempotency_key or reply_key(inbound.pk)
+    try:
+        if reply.rows:
+            return outbound.queue_list(
+                conversation=conversation,
+                text=reply.text,
+                button=reply.button,
+                sections=[Section(reply.section, reply.rows)],
+                idempotency_key=key,
+            )
+        if reply.buttons:
+            return outbound.queue_buttons(
+                conversation=conversation, text=reply.text, buttons=reply.buttons, idempotency_key=key
+            )
+        return outbound.queue_text(conversation=conversation, text=reply.text, idempotency_key=key)
+    except DomainError as exc:  # the plan's message limit, an inactive salon, a closed window
+        logger.warning("bot reply to message %s not queued: %s", inbound.pk, exc.detail)
+        return None
+
+
+def _apologise(message_id) -> list[Message]:
+    try:
+        with transaction.atomic():
+            inbound = Message.objects.filter(pk=message_id, direction=Direction.IN).first()
+            if inbound is None:
+                return []
+            conversation = (
+                Conversation.objects.select_for_update().select_related("salon").get(pk=inbound.conversation_id)
+            )
+            if conversation.bot_paused:
+                return []
+            with translation.override(conversation.salon.language):
+                reply = render.menu(conversation.salon.name, greet=False).after(str(texts.ERROR))
+                message = _queue(conversation, reply, inbound)
+            # Start over: a draft that made the bot fail would make it fail again.
+            state: dict = {"seen": (conversation.bot_state or {}).get("seen", [])}
+            _remember(state, inbound, inbound.sent_at or timezone.now(), reply)
+            Conversation.objects.filter(pk=conversation.pk).update(bot_state=state, updated_at=timezone.now())
+            return [message] if message is not None else []
+    except Exception:
+        logger.exception("the bot could not even apologise for inbound message %s", message_id)
+        return []
+
+
+def _parse(value) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
