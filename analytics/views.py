@@ -8,13 +8,14 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from salonbot.api.schema import ErrorSerializer
 from salons.models import Salon
 
 from . import selectors, services
 from .serializers import DashboardQuerySerializer, DashboardSerializer
 
-NOT_FOUND = OpenApiResponse(description="No such salon among yours.")
-BAD_REQUEST = OpenApiResponse(description="salon_id missing (owners) or not a UUID.")
+# 400 (salon_id missing for an owner, or not a UUID) comes from the shared schema's field errors.
+NOT_FOUND = OpenApiResponse(response=ErrorSerializer, description="No such salon among yours.")
 
 
 def _salon_from_query(request) -> Salon | None:
@@ -35,7 +36,7 @@ def _salon_from_query(request) -> Salon | None:
 class DashboardView(APIView):
     @extend_schema(
         parameters=[DashboardQuerySerializer],
-        responses={200: DashboardSerializer, 400: BAD_REQUEST, 404: NOT_FOUND},
+        responses={200: DashboardSerializer, 404: NOT_FOUND},
         description="Dashboard figures of one salon, or of the platform for a super admin without salon_id.",
     )
     def get(self, request):
@@ -47,7 +48,7 @@ class DashboardView(APIView):
 class DashboardCacheView(APIView):
     @extend_schema(
         parameters=[DashboardQuerySerializer],
-        responses={204: None, 400: BAD_REQUEST, 404: NOT_FOUND},
+        responses={204: None, 404: NOT_FOUND},
         description="Drop the cached dashboard of one salon (or, for a super admin without salon_id, the platform's).",
     )
     def delete(self, request):
