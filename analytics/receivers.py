@@ -6,6 +6,8 @@ are connected in AnalyticsConfig.ready().
 
 import logging
 
+from django.db import transaction
+
 from . import services, tasks
 
 logger = logging.getLogger(__name__)
@@ -28,18 +30,28 @@ def invalidate(salon_id) -> None:
         logger.exception("dashboard invalidation of salon %s failed", salon_id)
 
 
+def invalidate_on_commit(salon_id) -> None:
+    """Invalidate once the current transaction commits; at once when none is open.
+
+    The lower apps send their signals after commit, but a sender inside a transaction (the
+    salon admin's save) would otherwise let a reader recompute from the old rows and store them
+    under the new version before the change became visible.
+    """
+    transaction.on_commit(lambda: invalidate(salon_id))
+
+
 def on_booking_changed(sender, *, salon_id, **kwargs) -> None:
-    invalidate(salon_id)
+    invalidate_on_commit(salon_id)
 
 
 def on_customer_created(sender, *, customer, **kwargs) -> None:
-    invalidate(customer.salon_id)
+    invalidate_on_commit(customer.salon_id)
 
 
 def on_salon_changed(sender, *, salon, **kwargs) -> None:
     # A new timezone moves "today" and the week and month boundaries.
-    invalidate(salon.pk)
+    invalidate_on_commit(salon.pk)
 
 
 def on_message_stored(sender, *, salon_id, **kwargs) -> None:
-    invalidate(salon_id)
+    invalidate_on_commit(salon_id)

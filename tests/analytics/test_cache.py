@@ -5,12 +5,14 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 
 from analytics import cache as dashboard_cache
 from analytics import receivers, selectors, services
 from bookings import services as booking_services
 from bookings.models import BookingSource
+from salons.signals import salon_changed
 from tests.analytics.conftest import MISS_QUERIES, make_booking
 
 pytestmark = pytest.mark.django_db
@@ -148,3 +150,15 @@ def test_with_redis_down_figures_come_from_the_database_and_nothing_raises(dead_
     services.drop_dashboard(salon_id=salon.pk)
     services.drop_dashboard(salon_id=None)
     assert selectors.cached_platform_dashboard()["total_bookings"] == 1
+
+
+def test_a_salon_change_inside_a_transaction_invalidates_after_commit(salon, django_capture_on_commit_callbacks):
+    # The salon admin sends salon_changed inside its transaction: bumping then would let a reader
+    # store pre-commit figures under the new version.
+    before = dashboard_cache.read(salon.pk)[0]
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        salon.timezone = "Asia/Tokyo"
+        salon.save()
+        salon_changed.send(sender=type(salon), salon=salon)
+        assert dashboard_cache.read(salon.pk)[0] == before  # not yet
+    assert dashboard_cache.read(salon.pk)[0] != before
