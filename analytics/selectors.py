@@ -1,7 +1,8 @@
 """Dashboard figures of API.md, aggregated in the database in a constant number of queries.
 
-Every figure is a conditional COUNT or SUM (`filter=Q(...)`); Python only computes the calendar
-bounds beforehand and a percentage from two integers afterwards. Definitions:
+Every figure is a COUNT, SUM or MAX in SQL (conditional ones with `filter=Q(...)`); Python only
+computes the calendar bounds beforehand and, afterwards, adds up five per-status counts and turns
+pairs of integers into percentages. Six queries per salon, whatever its size. Definitions:
 
 - "today", "this week" and "this month" are the salon's local calendar (its IANA zone; weeks
   start on Monday), turned into half-open UTC intervals [start, end) before querying, so DST
@@ -15,6 +16,8 @@ bounds beforehand and a percentage from two integers afterwards. Definitions:
 - Revenue is the sum of `price` over COMPLETED bookings whose `start_ts` falls in the local
   calendar month; a booking without a price adds nothing.
 - Rolling windows ("last 24 h", "last 7 days") end at `now` and include both ends.
+- Message figures (`active_chats`, `response_rate`, `messages_last_24h`) count Message rows by
+  their `created_at`; see `_chat_figures` for the response rate.
 """
 
 from __future__ import annotations
