@@ -172,7 +172,10 @@ def _queue(
 def _create(conversation, body, text, needs_window, actor, template, idempotency_key) -> Message:
     # Locked so the window check and last_message_at see the latest inbound message; conversation
     # before usage counter, the same order as inbound processing, so the two cannot deadlock.
-    locked = Conversation.objects.select_for_update().select_related("salon").get(pk=conversation.pk)
+    # of=self: the salon is only read. Locking its row too (what a plain FOR UPDATE over the join
+    # does) made every queued message conflict with any insert referencing the salon (the FK's
+    # KEY SHARE lock), and deadlocked the bot's booking against the usage counter.
+    locked = Conversation.objects.select_for_update(of=("self",)).select_related("salon").get(pk=conversation.pk)
     if not locked.salon.is_active:
         raise SalonInactive()
     now = timezone.now()
