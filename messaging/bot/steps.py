@@ -9,6 +9,7 @@ Reads go through bookings' slot loaders and selectors, writes through the servic
 
 from __future__ import annotations
 
+import logging
 import zoneinfo
 from datetime import date, datetime, time, timedelta
 
@@ -26,6 +27,8 @@ from .ids import ANY, Tap
 from .mybookings import ask_cancel, cancel, keep, my_bookings
 from .render import Reply
 from .turn import BOOKING_STEPS, Turn, clear_draft
+
+logger = logging.getLogger(__name__)
 
 ALTERNATIVE_COUNT = 3
 # Where each part of the day starts, in salon wall time (the interpreter's words).
@@ -282,9 +285,10 @@ def book(turn: Turn, tap: Tap) -> Reply:
         return advance(turn, str(texts.TAKEN))
     except InvalidInput:  # the master stopped doing the service, the service was switched off
         return advance(turn, str(texts.STALE))
-    except DomainError as exc:  # the salon's plan is full, the salon is inactive
+    except DomainError as exc:  # the salon's plan is full, the salon is inactive: the owner's matter
+        logger.warning("bot booking in conversation %s refused: %s", turn.conversation.pk, exc.detail)
         clear_draft(st)
-        return render.with_menu(str(texts.BOOKING_FAILED) % {"reason": exc.detail})
+        return render.with_menu(str(texts.BOOKING_FAILED))
     clear_draft(st)
     reply = render.booked(booking)
     # The booked message is the booking's confirmation: queued under the confirmation's key, the

@@ -134,7 +134,7 @@ BOOKED = _(
     "We will remind you before your visit. To see or cancel your bookings, write “my bookings”."
 )
 ALREADY_BOOKED = _("You are already booked for that time: booking %(code)s.")
-BOOKING_FAILED = _("Sorry, I could not book that: %(reason)s")
+BOOKING_FAILED = _("Sorry, I cannot book online right now. Tap “Talk to a person” and the salon will help.")
 
 # --- my bookings and cancelling -------------------------------------------------------------------
 

@@ -252,3 +252,13 @@ def test_text_it_cannot_read_gets_a_hint_and_the_current_step(chat, shop):
     before = len(chat.sent)
     chat._send(meta.reaction(chat.wamid(), ts=chat.ts))
     assert len(chat.sent) == before  # a reaction needs no answer
+
+
+def test_a_full_plan_is_told_politely_and_nothing_is_booked(chat, salon):
+    salon.max_bookings_per_month = 0
+    salon.save()
+    chat.say("haircut tomorrow at 10am")
+    chat.choose_title("Confirm")
+    assert text_of(chat.last).startswith("Sorry, I cannot book online right now.")
+    assert titles(chat.last) == ["Book a visit", "My bookings", "Talk to a person"]
+    assert not Booking.objects.exists()
