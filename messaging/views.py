@@ -1,6 +1,7 @@
 """Messaging API: the WhatsApp webhook, conversations and their messages, templates."""
 
 import hmac
+import logging
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -20,6 +21,8 @@ from .services import conversations, outbound, webhooks
 from .whatsapp.signature import verify_signature
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
+
+logger = logging.getLogger(__name__)
 
 
 class WhatsAppWebhookView(APIView):
@@ -65,7 +68,10 @@ class WhatsAppWebhookView(APIView):
     def post(self, request):
         # The raw bytes, before any parser runs: Meta signs exactly these.
         raw_body = request.body
-        if not verify_signature(raw_body, request.headers.get(SIGNATURE_HEADER), settings.WHATSAPP_APP_SECRET):
+        secret = settings.WHATSAPP_APP_SECRET
+        if not verify_signature(raw_body, request.headers.get(SIGNATURE_HEADER), secret):
+            if not secret:
+                logger.error("WHATSAPP_APP_SECRET is not set: every webhook delivery is refused with 403")
             return Response({"detail": "Invalid signature.", "code": "invalid_signature"}, status=403)
         webhooks.receive_webhook(raw_body=raw_body)
         # 200 even for a signed body that is not JSON (stored with its error): any other answer
