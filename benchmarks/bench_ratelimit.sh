@@ -3,6 +3,8 @@
 # under gunicorn on loopback, with the limiter on (counters in Redis, a limit too high to refuse
 # anything, so every request pays the full count) and off (RATELIMIT_ENABLE=0), in the same run.
 # Rounds alternate on/off so that drift of the machine hits both alike; the median round counts.
+# Worker CPU per request is reported beside wrk's figures: on a machine shared with other work it
+# is the steadier measure of what the limiter adds (throughput also moves with everyone else's load).
 #
 #   benchmarks/bench_ratelimit.sh
 #   DATABASE_URL=postgres://postgres@127.0.0.1:5432/salonbot_bench REDIS_URL=redis://127.0.0.1:6379/7 \
@@ -80,8 +82,30 @@ start_server() {  # $1: RATELIMIT_ENABLE value
   exit 1
 }
 
-measure() {  # $1: path → one JSON line
-  wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" -s "$report" -H "Authorization: Bearer $token" "$base$1" | tail -1
+worker_cpu_seconds() {  # CPU time (user + system) used so far by the gunicorn workers
+  $PY - "$server" <<'EOF'
+import os
+import sys
+
+master = sys.argv[1]
+children = open(f"/proc/{master}/task/{master}/children").read().split()
+ticks = 0
+for pid in children:
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+print(ticks / os.sysconf("SC_CLK_TCK"))
+EOF
+}
+
+measure() {  # $1: path → one JSON line: wrk's figures plus worker CPU per request
+  local before after line
+  before=$(worker_cpu_seconds)
+  line=$(wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" -s "$report" -H "Authorization: Bearer $token" "$base$1" | tail -1)
+  after=$(worker_cpu_seconds)
+  $PY -c 'import json, sys
+r = json.loads(sys.argv[1])
+r["cpu_ms_per_request"] = round(1000 * (float(sys.argv[3]) - float(sys.argv[2])) / max(r["requests"], 1), 3)
+print(json.dumps(r))' "$line" "$before" "$after"
 }
 
 start_server 1
@@ -109,19 +133,27 @@ import statistics
 import sys
 
 rows = [json.loads(line) for line in open(sys.argv[1])]
-print(f"\n{'endpoint':<16} {'limiter':<8} {'req/s':>9} {'mean ms':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}")
+print(
+    f"\n{'endpoint':<16} {'limiter':<8} {'req/s':>9} {'mean ms':>9} {'p50 ms':>8} {'p99 ms':>8} "
+    f"{'CPU ms/req':>10} {'non-2xx':>8}"
+)
 for path in dict.fromkeys(r["path"] for r in rows):
     medians = {}
     for limiter in (1, 0):
         runs = [r["result"] for r in rows if r["path"] == path and r["limiter"] == limiter]
-        m = {key: statistics.median(run[key] for run in runs) for key in ("rps", "mean_ms", "p50_ms", "p99_ms")}
+        keys = ("rps", "mean_ms", "p50_ms", "p99_ms", "cpu_ms_per_request")
+        m = {key: statistics.median(run[key] for run in runs) for key in keys}
         m["non_2xx"] = sum(run["non_2xx"] + run["socket_errors"] for run in runs)
         medians[limiter] = m
         label = "on" if limiter else "off"
         print(
             f"{path:<16} {label:<8} {m['rps']:>9.1f} {m['mean_ms']:>9.2f} {m['p50_ms']:>8.2f} "
-            f"{m['p99_ms']:>8.2f} {m['non_2xx']:>8}"
+            f"{m['p99_ms']:>8.2f} {m['cpu_ms_per_request']:>10.3f} {m['non_2xx']:>8}"
         )
     cost = 100 * (1 - medians[1]["rps"] / medians[0]["rps"])
-    print(f"{path:<16} limiter costs {cost:.1f}% of throughput (median of {len(runs)} rounds each)")
+    cpu = 100 * (medians[1]["cpu_ms_per_request"] / medians[0]["cpu_ms_per_request"] - 1)
+    print(
+        f"{path:<16} limiter costs {cost:.1f}% of throughput, {cpu:+.1f}% worker CPU per request "
+        f"(medians of {len(runs)} rounds each)"
+    )
 EOF
