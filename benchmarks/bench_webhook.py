@@ -90,7 +90,7 @@ def free_port() -> int:
 
 def payload(rnd: random.Random, n: int) -> bytes:
     """Three in four deliveries are statuses (Meta sends ~3 per outbound message), one is a message."""
-    ts = str(1767600000 + n)
+    ts = str(int(time.time()))  # now: the customer-service window is open, as for a live chat
     metadata = {"display_phone_number": "351210000111", "phone_number_id": PHONE_NUMBER_ID}
     customer = f"35191{rnd.randrange(10**6, 10**7)}"  # valid Portuguese mobiles: real customers
     if n % 4 == 0:
