@@ -13,6 +13,7 @@ import logging
 import time
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django_ratelimit.core import get_usage
 from rest_framework.throttling import BaseThrottle
 
@@ -43,6 +44,12 @@ def client_ip(request) -> str:
 
 def ip_key(request) -> str:
     ip = client_ip(request)
+    if not ip:
+        # Keyed on "", every anonymous client would share one budget: 10 logins a minute for all.
+        raise ImproperlyConfigured(
+            "No client address: REMOTE_ADDR is empty (a proxy on a Unix socket?). "
+            "Set CLIENT_IP_HEADER to the header the proxy sets, e.g. X-Real-IP."
+        )
     if ":" in ip:
         return "ip:" + str(ipaddress.ip_network(f"{ip}/{IPV6_PREFIX}", strict=False).network_address)
     return "ip:" + ip

@@ -110,6 +110,14 @@ def test_trusted_proxy_header_names_the_client(settings, anon_api):
     assert login(anon_api, "a@example.com", HTTP_X_REAL_IP="203.0.113.2", **proxy).status_code == 401
 
 
+def test_no_client_address_is_a_loud_configuration_error_not_one_shared_budget(anon_api):
+    # Behind a proxy on a Unix socket REMOTE_ADDR is empty; CLIENT_IP_HEADER must be set then.
+    anon_api.raise_request_exception = False
+    response = login(anon_api, "a@example.com", REMOTE_ADDR="")
+    assert response.status_code == 500
+    assert response.json()["code"] == "server_error"
+
+
 def test_ipv6_clients_are_counted_per_64_network(settings, anon_api):
     settings.AUTH_RATE_LIMIT = "1/h"
     fresh_window("ip:2001:db8:1:2::", 3600)
