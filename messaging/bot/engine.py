@@ -32,7 +32,7 @@ from .turn import BOOKING_STEPS, Turn, clear_draft
 logger = logging.getLogger(__name__)
 
 IDLE_EXPIRY = timedelta(minutes=30)
-SEEN_KEPT = 30  # answered message ids remembered; older ones are below the `at` watermark anyway
+SEEN_KEPT = 30  # answered message ids remembered; older ones are below the `upto` watermark anyway
 CATCH_UP_LIMIT = 10  # earlier unanswered messages answered before this one, at most
 
 
@@ -73,29 +73,25 @@ def _handle(message_id) -> list[Message]:
 
 
 def _unanswered(conversation: Conversation, state: dict, inbound: Message) -> list[Message]:
-    """This message, after the conversation's earlier inbound ones that no run has answered yet.
+    """This message and the conversation's earlier inbound ones no run has answered yet, in order.
 
-    Earlier means sent earlier (Meta's timestamp) than this one and not before the last answered
-    message; a message another worker is still storing is answered by its own signal later.
+    Earlier means stored before this one and after the last answered message (or the moment the
+    bot was handed back: `upto`, our clock), and sent within the idle expiry: older ones are not
+    worth an answer now. A message still being stored is answered by its own signal later.
     """
     seen = set(state.get("seen") or [])
     if str(inbound.pk) in seen:
         return []
-    watermark = _parse(state.get("at"))
-    earlier = []
-    if watermark is not None and inbound.sent_at is not None:
-        earlier = list(
-            Message.objects.filter(
-                conversation=conversation,
-                direction=Direction.IN,
-                sent_at__gte=watermark,
-                sent_at__lte=inbound.sent_at,
-            )
-            .exclude(pk=inbound.pk)
-            .order_by("sent_at", "created_at")[:CATCH_UP_LIMIT]
-        )
-        earlier = [m for m in earlier if str(m.pk) not in seen and m.created_at <= inbound.created_at]
-    return [*earlier, inbound]
+    earlier = Message.objects.filter(
+        conversation=conversation, direction=Direction.IN, created_at__lte=inbound.created_at
+    ).exclude(pk=inbound.pk)
+    upto = _parse(state.get("upto"))
+    if upto is not None:
+        earlier = earlier.filter(created_at__gt=upto)
+    if inbound.sent_at is not None:
+        earlier = earlier.filter(sent_at__gte=inbound.sent_at - IDLE_EXPIRY)
+    pending = [m for m in earlier.order_by("-created_at")[:CATCH_UP_LIMIT] if str(m.pk) not in seen]
+    return sorted([*pending, inbound], key=lambda m: (m.sent_at or m.created_at, m.created_at))
 
 
 def _answer(conversation: Conversation, state: dict, inbound: Message) -> Message | None:
@@ -138,6 +134,8 @@ def _remember(state: dict, inbound: Message, at: datetime, reply: Reply | None) 
             state.pop("opts", None)
     last = _parse(state.get("at"))
     state["at"] = max(at, last).isoformat() if last else at.isoformat()
+    upto = _parse(state.get("upto"))
+    state["upto"] = max(inbound.created_at, upto).isoformat() if upto else inbound.created_at.isoformat()
     state["seen"] = [*(state.get("seen") or []), str(inbound.pk)][-SEEN_KEPT:]
 
 

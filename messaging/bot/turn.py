@@ -1,9 +1,9 @@
 """One inbound message being answered, and the booking draft kept in the conversation's state.
 
 `bot_state` keys: `step` (where the conversation is), `offset` (the page shown), `opts` ([id,
-title] of the last message's rows or buttons), `at` and `seen` (the engine's watermark and the ids
-answered), and the draft: `svc`, `mst` (a master's id or "any"), `day`, `time`, `part`, `slot`,
-`booking`.
+title] of the last message's rows or buttons), `at`, `upto` and `seen` (the engine's idle clock,
+its watermark and the ids answered), and the draft: `svc`, `mst` (a master's id or "any"), `day`,
+`time`, `part`, `slot`, `booking`.
 """
 
 from __future__ import annotations

@@ -24,11 +24,12 @@ TEMPLATE_LANGUAGE = re.compile(r"^[a-z]{2,3}(_[A-Za-z]{2,4}){0,2}$")
 def set_bot_paused(*, conversation: Conversation, paused: bool, actor=None) -> Conversation:
     """A person takes the conversation over (paused) or hands it back to the bot.
 
-    Handing back clears the bot's state: the bot starts afresh, and never answers what was said
-    to the person in between.
+    Handing back clears the bot's state: the bot starts afresh from the menu, and its watermark
+    ("upto", this moment) keeps it from answering what was said to the person in between.
     """
-    changes = {"bot_paused": paused} if paused else {"bot_paused": False, "bot_state": {}}
-    Conversation.objects.filter(pk=conversation.pk).update(**changes, updated_at=timezone.now())
+    now = timezone.now()
+    changes = {"bot_paused": True} if paused else {"bot_paused": False, "bot_state": {"upto": now.isoformat()}}
+    Conversation.objects.filter(pk=conversation.pk).update(**changes, updated_at=now)
     conversation.refresh_from_db()
     logger.info(
         "bot %s for conversation %s by %s", "paused" if paused else "resumed", conversation.pk, actor or "system"
