@@ -29,7 +29,7 @@ from salonbot.celery import app as celery_app
 from salons.models import Salon
 from salons.validation import normalize_phone
 
-QUIET_LOGGERS = ("celery", "kombu", "messaging", "httpx", "bookings", "salons", "analytics")
+QUIET_LOGGERS = ("celery", "messaging", "httpx", "bookings", "salons", "analytics")
 
 
 class Command(BaseCommand):
@@ -58,6 +58,8 @@ class Command(BaseCommand):
         if options["verbosity"] < 2:
             for name in QUIET_LOGGERS:
                 logging.getLogger(name).setLevel(logging.WARNING)
+            # Eager tasks never reach a broker; kombu still warns about the unused filesystem URL.
+            logging.getLogger("kombu").setLevel(logging.ERROR)
         # In-process: tasks run eagerly, replies are kept in memory and printed here.
         eager = celery_app.conf.task_always_eager
         celery_app.conf.task_always_eager = True
