@@ -137,8 +137,24 @@ class ConsoleBackend(BaseBackend):
 # whichever backend instance the code under test obtained.
 outbox: list[tuple[str, dict[str, Any]]] = []
 _pending_failures: deque[SendError] = deque()
-# Counts up for the life of the process, even across reset(), so memory wamids stay unique.
-_memory_counter = itertools.count(1)
+
+
+# Counts up for the life of the process, even across reset(), so memory wamids stay unique. It
+# starts from the pid, and again in each forked child (Celery prefork), so that processes sharing
+# one database never hand out the same wamid (message wamids are unique there).
+def _new_memory_counter() -> itertools.count:
+    return itertools.count(os.getpid() * 10**9 + 1)
+
+
+_memory_counter = _new_memory_counter()
+
+
+def _restart_memory_counter() -> None:
+    global _memory_counter
+    _memory_counter = _new_memory_counter()
+
+
+os.register_at_fork(after_in_child=_restart_memory_counter)
 _memory_lock = threading.Lock()
 
 

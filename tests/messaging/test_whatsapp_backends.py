@@ -2,6 +2,7 @@
 
 import email.utils
 import json
+import os
 import re
 import socket
 import time
@@ -295,3 +296,20 @@ def test_send_message_goes_through_the_configured_backend(settings):
 class FakeGraphlessBackend(backends.BaseBackend):
     def send(self, *, phone_number_id, body):
         return "wamid.custom"
+
+
+def test_memory_wamids_differ_between_forked_processes():
+    # Celery's prefork children share one database, where message wamids are unique.
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: send one message and report its wamid
+        os.close(read_end)
+        os.write(write_end, MemoryBackend().send(phone_number_id=PHONE_NUMBER_ID, body=text_body(TO, "x")).encode())
+        os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end) as pipe:
+        child_wamid = pipe.read()
+    os.waitpid(pid, 0)
+    parent_wamid = MemoryBackend().send(phone_number_id=PHONE_NUMBER_ID, body=text_body(TO, "y"))
+    assert re.fullmatch(r"wamid\.memory-\d+", child_wamid)
+    assert child_wamid != parent_wamid
