@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import random
+import signal
 import socket
 import statistics
 import subprocess
@@ -140,6 +141,10 @@ def drain_broker() -> None:
 
 
 def main():
+    # A TERM or HUP (a closed terminal, a CI timeout) must still run the cleanup below: stop the
+    # server and worker this script started, drop its database.
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, lambda *_: sys.exit(1))
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--clients", type=int, default=64)
@@ -275,7 +280,11 @@ def main():
         for process in (worker, server):
             if process is not None:
                 process.terminate()
-                process.wait(30)
+                try:
+                    process.wait(30)
+                except subprocess.TimeoutExpired:  # a worker still busy with its backlog
+                    process.kill()
+                    process.wait()
         drain_broker()
         psql(f"DROP DATABASE IF EXISTS {DB}")
 
