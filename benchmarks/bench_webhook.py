@@ -131,6 +131,22 @@ def payload(rnd: random.Random, n: int) -> bytes:
     return json.dumps(body).encode()
 
 
+def cpu_seconds(parent_pid: int) -> float:
+    """User + system CPU of the children of `parent_pid` (gunicorn's workers), from /proc."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == parent_pid:  # fields[1] is the ppid; utime and stime are fields 11, 12
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def drain_broker() -> None:
     import redis
 
@@ -227,13 +243,14 @@ def main():
         for thread in threads:
             thread.start()
         time.sleep(2.0 + args.clients * args.prepare / 20000)
-        began, cpu_began = time.monotonic(), time.process_time()
+        began, cpu_began, server_cpu_began = time.monotonic(), time.process_time(), cpu_seconds(server.pid)
         stop_at[0] = began + args.seconds
         start_gate.set()
         for thread in threads:
             thread.join()
         elapsed = time.monotonic() - began
         client_cpu = (time.process_time() - cpu_began) / elapsed
+        server_cpu = cpu_seconds(server.pid) - server_cpu_began
 
         lat = sorted(latencies)
         ok = codes.get(200, 0)
@@ -245,6 +262,10 @@ def main():
             f"p99={lat[int(len(lat) * 0.99)] * 1000:.1f}ms max={lat[-1] * 1000:.1f}ms"
         )
         stored, processed, messages, errors = map(int, manage_shell(COUNT).split())
+        print(
+            f"  gunicorn workers' CPU: {server_cpu * 1000 / max(ok, 1):.2f} ms per acknowledged request "
+            f"({server_cpu / elapsed:.0%} of one core)"
+        )
         print(f"  load generator CPU: {client_cpu:.0%} of one core; load average {os.getloadavg()[0]:.1f}")
         print(f"  events stored: {stored} (200s incl. warm-up: {ok + args.clients})")
 
