@@ -271,7 +271,9 @@ def _ensure_offered(salon: Salon, master: Master, service, start_ts: datetime, e
 
 
 def _lock(booking: Booking) -> Booking:
-    return Booking.objects.select_for_update().select_related("salon").get(pk=booking.pk)
+    # Only the booking row: locking the joined salon too would deadlock against a concurrent
+    # booking of that salon, whose usage counter update takes a key-share lock on it.
+    return Booking.objects.select_for_update(of=("self",)).select_related("salon").get(pk=booking.pk)
 
 
 @transaction.atomic

@@ -1,14 +1,17 @@
 """Races through real HTTP: a live server, many threads, one master's time."""
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from itertools import pairwise
 
 import httpx
 import pytest
+from django.db import connection, transaction
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from bookings.models import Booking
+from bookings import services
+from bookings.models import ActorKind, Booking, BookingSource
 from tests import factories
 from tests.bookings.conftest import booking_body, next_monday_at
 
@@ -72,3 +75,42 @@ def test_concurrent_any_master_requests_with_one_free_master(live_server):
     codes = post_all(live_server.url, token, [booking_body(salon, None, service, start) for _ in range(2)])
     assert sorted(codes) == [201, 409]
     assert Booking.objects.count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row-lock modes are PostgreSQL's")
+def test_a_locked_booking_does_not_block_new_bookings_of_its_salon():
+    """Locking a booking for a transition must not lock its salon row: a new booking of the salon
+    takes a key-share lock on it (usage counter) and would wait, or deadlock, behind it."""
+    salon = factories.SalonFactory()
+    service = factories.ServiceFactory(salon=salon, duration_minutes=60)
+    first_master, second_master = (factories.MasterFactory(salon=salon, services=[service]) for _ in range(2))
+    start = next_monday_at(10)
+    kwargs = {
+        "actor": None,
+        "actor_kind": ActorKind.SYSTEM,
+        "salon": salon,
+        "service": service,
+        "source": BookingSource.API,
+    }
+    booking = services.create_booking(master=first_master, start_ts=start, **kwargs)
+    locked, release, outcome = threading.Event(), threading.Event(), {}
+
+    def hold_the_booking_lock():
+        with transaction.atomic():
+            services._lock(booking)
+            locked.set()
+            release.wait(10)
+        connection.close()
+
+    holder = threading.Thread(target=hold_the_booking_lock)
+    holder.start()
+    assert locked.wait(10)
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")
+            outcome["booking"] = services.create_booking(master=second_master, start_ts=start, **kwargs)
+    finally:
+        release.set()
+        holder.join()
+    assert outcome["booking"].master == second_master
