@@ -2,27 +2,29 @@
 # What does the per-user rate limiter cost? Throughput and latency of an authenticated endpoint
 # under gunicorn on loopback, with the limiter on (counters in Redis, a limit too high to refuse
 # anything, so every request pays the full count) and off (RATELIMIT_ENABLE=0), in the same run.
-# Rounds alternate on/off so that drift of the machine hits both alike; the median round counts.
+# Each round measures on and off back to back, in alternating order (on-off, off-on, ...), so that
+# drift of the machine and any favour of going first or second hit both alike; medians count.
 # Worker CPU per request is reported beside wrk's figures: on a machine shared with other work it
 # is the steadier measure of what the limiter adds (throughput also moves with everyone else's load).
 #
 #   benchmarks/bench_ratelimit.sh
-#   DATABASE_URL=postgres://postgres@127.0.0.1:5432/salonbot_bench REDIS_URL=redis://127.0.0.1:6379/7 \
-#     ENDPOINTS="/api/auth/me /api/salons" DURATION=10 ROUNDS=3 benchmarks/bench_ratelimit.sh
+#   DATABASE_URL=postgres://postgres@127.0.0.1:5432/salonbot_bench \
+#     ENDPOINTS="/api/auth/me /api/salons" DURATION=10 ROUNDS=4 benchmarks/bench_ratelimit.sh
 #
-# Needs Redis (the limiter's production store) and wrk (installed with apt-get when missing).
+# Starts its own redis-server on a free loopback port (the limiter's production store, not shared
+# with test suites whose traffic would show up as limiter latency); BENCH_REDIS_URL points it at
+# another one instead. Needs wrk (installed with apt-get when missing).
 # A postgres DATABASE_URL names a throwaway database: it is dropped and created anew.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 
-export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/7}"
 export SALONBOT_VAR_DIR="${SALONBOT_VAR_DIR:-$PWD/var/bench-ratelimit}"
 export DEBUG=0 SECRET_KEY="bench-only-$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export ALLOWED_HOSTS=127.0.0.1 SECURE_SSL_REDIRECT=0 LOG_LEVEL=WARNING FAST_PASSWORD_HASHER=1
 ENDPOINTS="${ENDPOINTS:-/api/auth/me /api/salons}"
 DURATION="${DURATION:-10}"     # seconds per measurement
-ROUNDS="${ROUNDS:-3}"          # on/off pairs per endpoint
+ROUNDS="${ROUNDS:-4}"          # on/off pairs per endpoint
 CONNECTIONS="${CONNECTIONS:-8}"
 WORKERS="${WORKERS:-2}"        # gunicorn sync workers; the machine has 2 cores and wrk needs one too
 
@@ -30,9 +32,27 @@ if ! command -v wrk >/dev/null; then
   echo "installing wrk" >&2
   (apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; }) >/dev/null
 fi
-redis-cli -u "$REDIS_URL" ping >/dev/null || { echo "Redis at $REDIS_URL is not answering" >&2; exit 1; }
+free_port() { $PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 rm -rf "$SALONBOT_VAR_DIR" && mkdir -p "$SALONBOT_VAR_DIR"
+redis=""
+server=""
+cleanup() {
+  if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
+  if [ -n "$redis" ]; then kill "$redis" 2>/dev/null || true; wait "$redis" 2>/dev/null || true; fi
+}
+trap cleanup EXIT
+if [ -n "${BENCH_REDIS_URL:-}" ]; then
+  export REDIS_URL="$BENCH_REDIS_URL"
+else
+  rport=$(free_port)
+  redis-server --bind 127.0.0.1 --port "$rport" --save "" --appendonly no --daemonize no \
+    --logfile "$SALONBOT_VAR_DIR/redis.log" &
+  redis=$!
+  export REDIS_URL="redis://127.0.0.1:$rport/0"
+fi
+for _ in $(seq 30); do redis-cli -u "$REDIS_URL" ping >/dev/null 2>&1 && break; sleep 0.2; done
+redis-cli -u "$REDIS_URL" ping >/dev/null || { echo "Redis at $REDIS_URL is not answering" >&2; exit 1; }
 if [[ "${DATABASE_URL:-}" == postgres* ]]; then
   $PY - <<'EOF'
 import os
@@ -62,13 +82,11 @@ done = function(summary, latency, requests)
 end
 EOF
 
-port=$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 base="http://127.0.0.1:$port"
-server=""
 stop_server() {
   if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; server=""; fi
 }
-trap stop_server EXIT
 
 start_server() {  # $1: RATELIMIT_ENABLE value
   stop_server
@@ -117,7 +135,9 @@ results="$SALONBOT_VAR_DIR/results.jsonl"
 : >"$results"
 for path in $ENDPOINTS; do
   for round in $(seq "$ROUNDS"); do
-    for limiter in 1 0; do
+    order="1 0"
+    if [ $((round % 2)) -eq 0 ]; then order="0 1"; fi  # ABBA: whatever favours the second run evens out
+    for limiter in $order; do
       start_server "$limiter"
       wrk -t1 -c"$CONNECTIONS" -d2s -H "Authorization: Bearer $token" "$base$path" >/dev/null  # warm up
       line=$(measure "$path")
