@@ -8,4 +8,4 @@ RUN DEBUG=1 python manage.py collectstatic --noinput >/dev/null \
  && useradd --create-home salonbot && mkdir -p /app/var && chown -R salonbot /app/var
 USER salonbot
 EXPOSE 8000
-CMD ["gunicorn", "salonbot.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "salonbot.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--worker-class", "gthread", "--threads", "8", "--access-logfile", "-"]
