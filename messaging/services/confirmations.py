@@ -35,7 +35,7 @@ def queue_booking_confirmation(*, booking_id) -> Message | None:
     try:
         if conversation.is_window_open():
             return queue_text(conversation=conversation, text=confirmation_text(booking), idempotency_key=key)
-        template = _confirmation_template(conversation, booking.salon.language)
+        template = template_for(conversation, TemplatePurpose.CONFIRMATION)
         if template is None:
             logger.info(
                 "booking %s: outside the 24-hour window and salon %s has no CONFIRMATION template; no confirmation",
@@ -86,10 +86,9 @@ def booking_template_parameters(booking: Booking) -> list[str]:
     ]
 
 
-def _confirmation_template(conversation: Conversation, language: str) -> MessageTemplate | None:
-    templates = list(
-        MessageTemplate.objects.filter(salon_id=conversation.salon_id, purpose=TemplatePurpose.CONFIRMATION)
-    )
-    # The salon's language first (ru matches ru and ru_RU), then any.
+def template_for(conversation: Conversation, purpose: str) -> MessageTemplate | None:
+    """The salon's template for `purpose`: in the salon's language first (ru matches ru_RU), then any."""
+    language = conversation.salon.language
+    templates = list(MessageTemplate.objects.filter(salon_id=conversation.salon_id, purpose=purpose))
     templates.sort(key=lambda t: (t.language.split("_")[0] != language, t.language, t.name))
     return templates[0] if templates else None

@@ -12,21 +12,20 @@ the broker only ever holds tasks that are due now.
 from __future__ import annotations
 
 import logging
-import zoneinfo
 from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import F, Q
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from bookings.models import ACTIVE_STATUSES, Reminder, ReminderStatus
-from messaging.models import Conversation, Message, MessageTemplate, TemplatePurpose
+from messaging.models import Message, TemplatePurpose
 from salonbot.errors import DomainError
 
-# The module, not its names: outbound imports the tasks module, which imports this one.
-from . import outbound
+from .confirmations import booking_template_parameters, template_for
 from .conversations import conversation_for_customer
+from .outbound import queue_template, queue_text
 
 logger = logging.getLogger(__name__)
 
@@ -120,41 +119,21 @@ def _queue_reminder_message(reminder: Reminder) -> Message | None:
         raise _NoAddress()
     key = f"reminder:{reminder.pk}"
     if conversation.is_window_open():
-        return outbound.queue_text(conversation=conversation, text=reminder_text(reminder), idempotency_key=key)
-    template = _reminder_template(conversation)
+        return queue_text(conversation=conversation, text=reminder_text(reminder), idempotency_key=key)
+    template = template_for(conversation, TemplatePurpose.REMINDER)
     if template is None:
         return None
-    parameters = reminder_parameters(reminder)[: template.parameter_count]
-    return outbound.queue_template(
-        conversation=conversation, template=template, parameters=parameters, idempotency_key=key
-    )
+    parameters = booking_template_parameters(booking)[: template.parameter_count]
+    return queue_template(conversation=conversation, template=template, parameters=parameters, idempotency_key=key)
 
 
 class _NoAddress(DomainError):
     default_detail = "The customer has no phone number or WhatsApp id."
 
 
-def local_when(reminder: Reminder) -> str:
-    booking = reminder.booking
-    local = booking.start_ts.astimezone(zoneinfo.ZoneInfo(booking.salon.timezone))
-    with translation.override(booking.salon.language):
-        return formats.date_format(local, "D d M Y, H:i")
-
-
-def reminder_parameters(reminder: Reminder) -> list[str]:
-    """The REMINDER template's parameters, in order: customer name, local date/time, service, master."""
-    booking = reminder.booking
-    return [
-        booking.customer_name or booking.customer.name or "-",
-        local_when(reminder),
-        booking.service.name if booking.service else "-",
-        booking.master.name if booking.master else "-",
-    ]
-
-
 def reminder_text(reminder: Reminder) -> str:
     booking = reminder.booking
-    name, when, service, master = reminder_parameters(reminder)
+    name, when, service, master, _code = booking_template_parameters(booking)
     with translation.override(booking.salon.language):
         return _("Hello %(name)s, a reminder of your %(service)s with %(master)s on %(when)s (booking %(code)s).") % {
             "name": name,
@@ -163,10 +142,3 @@ def reminder_text(reminder: Reminder) -> str:
             "when": when,
             "code": booking.code,
         }
-
-
-def _reminder_template(conversation: Conversation) -> MessageTemplate | None:
-    language = conversation.salon.language
-    templates = list(MessageTemplate.objects.filter(salon_id=conversation.salon_id, purpose=TemplatePurpose.REMINDER))
-    templates.sort(key=lambda t: (t.language.split("_")[0] != language, t.language, t.name))
-    return templates[0] if templates else None
