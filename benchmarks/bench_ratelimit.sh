@@ -177,3 +177,48 @@ for path in dict.fromkeys(r["path"] for r in rows):
         f"(medians of {len(runs)} rounds each)"
     )
 EOF
+
+# The same comparison without HTTP, wrk and gunicorn sharing the cores: Django's test client in
+# one process, limiter on and off interleaved. Steadier on a busy machine; it leaves out the
+# Redis server's own CPU, which in production runs on another host anyway.
+DJANGO_SETTINGS_MODULE=salonbot.settings $PY - $ENDPOINTS <<'EOF'
+import statistics
+import sys
+import time
+
+import django
+
+django.setup()
+from django.conf import settings
+from django.test import Client
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from accounts.models import User
+
+settings.API_RATE_LIMIT = "1000000000/m"
+owner = User.objects.get(email="owner@salonbot.local")
+client = Client(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(owner).access_token}", HTTP_HOST="127.0.0.1")
+
+
+def per_request(path, enabled, n=300):
+    settings.RATELIMIT_ENABLE = enabled
+    cpu, wall = time.process_time(), time.perf_counter()
+    for _ in range(n):
+        assert client.get(path).status_code == 200
+    return 1000 * (time.process_time() - cpu) / n, 1000 * (time.perf_counter() - wall) / n
+
+
+print(f"\nin-process    {'endpoint':<16} {'limiter':<8} {'CPU ms/req':>10} {'wall ms/req':>11}")
+for path in sys.argv[1:]:
+    per_request(path, True), per_request(path, False)  # warm up
+    runs = {True: [], False: []}
+    for _ in range(6):
+        for enabled in (True, False):
+            runs[enabled].append(per_request(path, enabled))
+    medians = {e: [statistics.median(r[i] for r in runs[e]) for i in (0, 1)] for e in runs}
+    for enabled in (True, False):
+        cpu, wall = medians[enabled]
+        print(f"in-process    {path:<16} {'on' if enabled else 'off':<8} {cpu:>10.3f} {wall:>11.3f}")
+    added = medians[True][1] - medians[False][1]
+    print(f"in-process    {path:<16} limiter adds {added:.3f} ms wall ({100 * added / medians[False][1]:.1f}%)")
+EOF
