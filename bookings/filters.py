@@ -4,13 +4,14 @@ from datetime import datetime, time, timedelta
 import django_filters
 from django.core.exceptions import ValidationError
 
+from salonbot.api.filters import FilterSet
 from salons.models import Salon
 from salons.validation import normalize_phone
 
 from .models import Booking, BookingStatus, Reminder, ReminderStatus
 
 
-class BookingFilter(django_filters.FilterSet):
+class BookingFilter(FilterSet):
     salon_id = django_filters.UUIDFilter(field_name="salon_id")
     master_id = django_filters.UUIDFilter(field_name="master_id")
     service_id = django_filters.UUIDFilter(field_name="service_id")
@@ -49,7 +50,7 @@ class BookingFilter(django_filters.FilterSet):
             return queryset.none()
 
 
-class ReminderFilter(django_filters.FilterSet):
+class ReminderFilter(FilterSet):
     booking_id = django_filters.UUIDFilter(field_name="booking_id")
     salon_id = django_filters.UUIDFilter(field_name="salon_id")
     status = django_filters.MultipleChoiceFilter(choices=ReminderStatus.choices)

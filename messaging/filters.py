@@ -1,10 +1,12 @@
 import django_filters
 from django.db.models import Q
 
+from salonbot.api.filters import FilterSet
+
 from .models import Conversation, ConversationStatus, MessageTemplate, TemplatePurpose
 
 
-class ConversationFilter(django_filters.FilterSet):
+class ConversationFilter(FilterSet):
     salon_id = django_filters.UUIDFilter(field_name="salon_id")
     status = django_filters.ChoiceFilter(choices=ConversationStatus.choices)
     search = django_filters.CharFilter(method="filter_search", help_text="Customer name or phone, or WhatsApp id.")
@@ -21,7 +23,7 @@ class ConversationFilter(django_filters.FilterSet):
         return queryset.filter(condition)
 
 
-class TemplateFilter(django_filters.FilterSet):
+class TemplateFilter(FilterSet):
     salon_id = django_filters.UUIDFilter(field_name="salon_id")
     purpose = django_filters.ChoiceFilter(choices=TemplatePurpose.choices)
 

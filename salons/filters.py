@@ -1,10 +1,12 @@
 import django_filters
 from django.db.models import Q
 
+from salonbot.api.filters import FilterSet
+
 from .models import Customer, Master, Service
 
 
-class SalonScopedFilterSet(django_filters.FilterSet):
+class SalonScopedFilterSet(FilterSet):
     salon_id = django_filters.UUIDFilter(field_name="salon_id")
 
 

@@ -137,3 +137,9 @@ def test_usage_endpoint_reports_counters(api, salon):
     assert body["bookings"] == {"used": 0, "limit": salon.max_bookings_per_month}
     assert body["messages"]["limit"] == salon.max_messages_per_month
     assert len(body["period"]) == 7
+
+
+@pytest.mark.parametrize("path", ["/api/masters", "/api/services"])
+def test_unreadable_boolean_filters_are_400_not_ignored(api, salon, path):
+    assert api.get(path, {"is_active": "maybe"}).status_code == 400
+    assert api.get(path, {"is_active": "false"}).status_code == 200
