@@ -2,5 +2,5 @@ from django.apps import AppConfig
 
 
 class BookingsConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'bookings'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "bookings"
