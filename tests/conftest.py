@@ -76,3 +76,13 @@ def salon(owner):
 @pytest.fixture
 def other_salon(other_owner):
     return factories.SalonFactory(owner=other_owner)
+
+
+def purge_broker(url: str | None = None) -> int:
+    """Empty the default task queue of `url` (settings' broker by default) before a real worker starts.
+
+    The broker outlives test runs (Redis on the machine, var/ on disk): tasks that an earlier run or
+    a benchmark left there would otherwise keep the new worker busy past the test's deadline.
+    """
+    with celery_app.connection_for_write(url) as conn:
+        return conn.default_channel.queue_purge(celery_app.conf.task_default_queue) or 0

@@ -21,6 +21,7 @@ from messaging.services import outbound
 from messaging.whatsapp.signature import sign
 from salonbot.celery import app as celery_app
 from tests import factories
+from tests.conftest import purge_broker
 from tests.messaging import meta
 from tests.messaging.conftest import APP_SECRET, PHONE_NUMBER_ID, TOKEN, WEBHOOK_URL, graph_error, raw
 
@@ -55,6 +56,7 @@ def worker(fake_graph, published):
         "WHATSAPP_ACCESS_TOKEN": TOKEN,
     }
     env.pop("CELERY_TASK_ALWAYS_EAGER", None)
+    purge_broker(settings.CELERY_BROKER_URL)
     command = [sys.executable, "-m", "celery", "-A", "salonbot", "worker", "--loglevel=INFO", "--concurrency=2"]
     process = subprocess.Popen(
         [*command, "--without-gossip", "--without-mingle"],

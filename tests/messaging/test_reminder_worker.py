@@ -21,6 +21,7 @@ from django.utils import timezone
 from bookings import services as booking_services
 from bookings.models import ActorKind, BookingSource, Reminder, ReminderStatus
 from tests import factories
+from tests.conftest import purge_broker
 from tests.messaging.conftest import TOKEN
 from tests.messaging.factories import ConversationFactory
 
@@ -48,6 +49,8 @@ def start_processes(broker: str, graph_url: str, var_dir: Path, *, separate_beat
         "REMINDER_DISPATCH_SECONDS": "1",
     }
     env.pop("CELERY_TASK_ALWAYS_EAGER", None)
+    if not broker.startswith("filesystem://"):  # a filesystem broker here lives in a fresh tmp_path
+        purge_broker(broker)
     celery = [sys.executable, "-m", "celery", "-A", "salonbot"]
     schedule = f"--schedule={var_dir / 'beat-schedule'}"
     worker = [*celery, "worker", "--loglevel=INFO", "--concurrency=2", "--without-gossip", "--without-mingle"]
