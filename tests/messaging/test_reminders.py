@@ -201,3 +201,36 @@ def test_two_dispatchers_and_duplicate_sends_still_send_each_reminder_once():
         t.join()
     assert outcomes.count("sent") == 12 and outcomes.count("skipped") == 12
     assert Message.objects.filter(idempotency_key__startswith="reminder:").count() == 12
+
+
+def test_a_failed_status_arriving_later_marks_the_reminder_failed(salon, post_webhook):
+    """Meta accepted the send, then reported 131047 in a status webhook: the reminder did not reach anyone."""
+    from tests.messaging import meta
+    from tests.messaging.conftest import PHONE_NUMBER_ID
+
+    salon.whatsapp_phone_number_id = PHONE_NUMBER_ID
+    salon.reminder_offsets_minutes = [120]
+    salon.save()
+    service = factories.ServiceFactory(salon=salon)
+    master = factories.MasterFactory(salon=salon, services=[service])
+    conversation = ConversationFactory(salon=salon)
+    booking = booking_services.create_booking(
+        actor=None,
+        actor_kind=ActorKind.SYSTEM,
+        salon=salon,
+        master=master,
+        service=service,
+        start_ts=(timezone.now() + timedelta(hours=3)).replace(microsecond=0),
+        customer=conversation.customer,
+        source=BookingSource.API,
+    )
+    reminder = Reminder.objects.get(booking=booking)
+    reminders.dispatch_due_reminders(now=reminder.scheduled_at)
+    tasks.send_reminder(str(reminder.pk))
+    message = reminder_messages(conversation).get()
+    tasks.send_message(str(message.pk))
+    message.refresh_from_db()
+    assert message.status == "SENT" and message.wamid
+    post_webhook(meta.statuses(meta.status(message.wamid, "failed", recipient=conversation.wa_id)))
+    reminder.refresh_from_db()
+    assert reminder.status == ReminderStatus.FAILED and "131047" in reminder.last_error
