@@ -86,3 +86,13 @@ def purge_broker(url: str | None = None) -> int:
     """
     with celery_app.connection_for_write(url) as conn:
         return conn.default_channel.queue_purge(celery_app.conf.task_default_queue) or 0
+
+
+def database_url() -> str:
+    """The test database as a DATABASE_URL, for the real processes (worker, gunicorn) a test starts."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    if connection.vendor == "postgresql":
+        return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    return f"sqlite:///{db['NAME']}"

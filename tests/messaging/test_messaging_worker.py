@@ -14,26 +14,18 @@ from pathlib import Path
 import httpx
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from messaging.models import Message, MessageStatus, WebhookEvent
 from messaging.services import outbound
 from messaging.whatsapp.signature import sign
 from salonbot.celery import app as celery_app
 from tests import factories
-from tests.conftest import purge_broker
+from tests.conftest import database_url, purge_broker
 from tests.messaging import meta
 from tests.messaging.conftest import APP_SECRET, PHONE_NUMBER_ID, TOKEN, WEBHOOK_URL, graph_error, raw
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.live]
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    if connection.vendor == "postgresql":
-        return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    return f"sqlite:///{db['NAME']}"
 
 
 @pytest.fixture

@@ -15,25 +15,17 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connection
 from django.utils import timezone
 
 from bookings import services as booking_services
 from bookings.models import ActorKind, BookingSource, Reminder, ReminderStatus
 from tests import factories
-from tests.conftest import purge_broker
+from tests.conftest import database_url, purge_broker
 from tests.messaging.conftest import TOKEN
 from tests.messaging.factories import ConversationFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.live]
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    if connection.vendor == "postgresql":
-        return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    return f"sqlite:///{db['NAME']}"
 
 
 def start_processes(broker: str, graph_url: str, var_dir: Path, *, separate_beat: bool) -> list[subprocess.Popen]:
