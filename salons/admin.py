@@ -1,10 +1,14 @@
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 
-from salonbot.admin import TenantAdmin, TenantTabularInline
+from salonbot.admin import TenantAdmin, TenantTabularInline, scoped_object_or_404
 from salonbot.errors import DomainError
 
 from . import services
+from .admin_scope import choose_salon
 from .models import Customer, Master, MasterTimeOff, Salon, Service, UsageCounter
 
 PLATFORM_FIELDS = ("owner", "is_active", "max_bookings_per_month", "max_messages_per_month", "max_masters")
@@ -19,6 +23,25 @@ class SalonAdmin(TenantAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return () if request.user.is_super_admin else PLATFORM_FIELDS
+
+    def get_urls(self):
+        # Before the defaults: "<path:object_id>/" would swallow "choose/".
+        choose = path("choose/", self.admin_site.admin_view(self.choose_view), name="salons_salon_choose")
+        return [choose, *super().get_urls()]
+
+    def choose_view(self, request):
+        """The header's salon switch: later admin pages work in that salon and its time zone."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        wanted = request.POST.get("salon") or None
+        salon = scoped_object_or_404(self.get_queryset(request), wanted) if wanted else None
+        if salon is None and not request.user.is_super_admin:
+            salon = request.admin_salon
+        choose_salon(request, salon)
+        target = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+            target = reverse("admin:index")
+        return HttpResponseRedirect(target)
 
     def save_model(self, request, obj, form, change):
         if not change and not request.user.is_super_admin:

@@ -17,6 +17,8 @@ def default_reminder_offsets():
 
 
 class SalonQuerySet(TenantQuerySet):
+    salon_path = ""  # a salon is its own tenant
+
     def for_user(self, user):
         if user is None or not user.is_authenticated:
             return self.none()
