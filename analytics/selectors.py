@@ -221,17 +221,23 @@ def platform_dashboard(*, now: datetime | None = None) -> dict:
     return _dashboard(salon_id=None, tz=UTC, now=now)
 
 
-def bookings_per_day(salon: Salon | None, *, days: int = 30, now: datetime | None = None) -> list[tuple[date, int]]:
-    """Bookings by local day of `start_ts` for the last `days` days up to today, zeros included.
+def bookings_per_day(
+    salon: Salon | None, *, days: int = 30, ahead: int = 0, now: datetime | None = None
+) -> list[tuple[date, int]]:
+    """Bookings by local day of `start_ts` for the last `days` days up to today and `ahead` days after.
 
+    Cancelled bookings count on past days (they were booked) but not ahead (they will not happen).
     One grouped query; Python only fills the days that had no booking.
     """
     tz = zoneinfo.ZoneInfo(salon.timezone) if salon is not None else UTC
     today = (now or timezone.now()).astimezone(tz).date()
     first = today - timedelta(days=days - 1)
     bookings = Booking.objects.filter(salon=salon) if salon is not None else Booking.objects.all()
+    if ahead:
+        tomorrow = _midnight(today + timedelta(days=1), tz)
+        bookings = bookings.exclude(Q(start_ts__gte=tomorrow) & Q(status=BookingStatus.CANCELLED))
     rows = (
-        bookings.filter(_period(first, today + timedelta(days=1), tz).q("start_ts"))
+        bookings.filter(_period(first, today + timedelta(days=1 + ahead), tz).q("start_ts"))
         .annotate(day=TruncDate("start_ts", tzinfo=tz))
         .order_by()
         .values("day")
@@ -239,7 +245,7 @@ def bookings_per_day(salon: Salon | None, *, days: int = 30, now: datetime | Non
         .values_list("day", "count")
     )
     counts = dict(rows)
-    return [(first + timedelta(days=i), counts.get(first + timedelta(days=i), 0)) for i in range(days)]
+    return [(first + timedelta(days=i), counts.get(first + timedelta(days=i), 0)) for i in range(days + ahead)]
 
 
 def cached_salon_dashboard(salon: Salon) -> dict:

@@ -36,7 +36,9 @@ __all__ = [
     "available_starts_range",
     "first_days_with_slots",
     "merge_master_slots",
+    "wall_boundary",
     "within_working_hours",
+    "working_window",
 ]
 
 Interval = tuple[datetime, datetime]
@@ -302,6 +304,22 @@ def merge_master_slots(per_master: Mapping[K, Iterable[datetime]]) -> list[tuple
         for start in dict.fromkeys(starts):
             by_start.setdefault(start, []).append(master)
     return sorted(by_start.items(), key=lambda item: item[0])
+
+
+def working_window(
+    working_hours: Mapping[str, Any], timezone: str, day: date
+) -> tuple[Interval, tuple[Interval, ...]] | None:
+    """The master's working window and breaks on a salon-local day, in UTC; None on a day off.
+
+    The same boundaries as `available_starts` (the module's DST rule), for pages that draw a day.
+    """
+    hours = _weekly_hours(working_hours)[day.weekday()]
+    return None if hours is None else _day_window(timezone, day, hours)
+
+
+def wall_boundary(day: date, minutes: int, timezone: str) -> datetime:
+    """The first instant the salon's clock reads `minutes` past midnight of `day` (or later, in a gap)."""
+    return _boundary(_wall(day, minutes), ZoneInfo(timezone))
 
 
 def within_working_hours(working_hours: Mapping[str, Any], timezone: str, start_ts: datetime, end_ts: datetime) -> bool:

@@ -60,18 +60,27 @@ class Booking(ConcurrentTransitionMixin, TimestampedModel):
     master = models.ForeignKey(Master, on_delete=models.SET_NULL, null=True, blank=True, related_name="bookings")
     service = models.ForeignKey(Service, on_delete=models.SET_NULL, null=True, blank=True, related_name="bookings")
     customer = models.ForeignKey(Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="bookings")
-    customer_name = models.CharField(max_length=200, blank=True)
-    customer_phone = models.CharField(max_length=20, blank=True)
-    start_ts = models.DateTimeField()
-    end_ts = models.DateTimeField()
-    status = FSMField(max_length=20, choices=BookingStatus.choices, default=BookingStatus.CONFIRMED, protected=True)
-    code = models.CharField(max_length=CODE_LENGTH, unique=True, default=generate_code, editable=False)
-    price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
-    source = models.CharField(max_length=10, choices=BookingSource.choices, default=BookingSource.API)
-    notes = models.TextField(blank=True)
-    cancellation_reason = models.CharField(max_length=500, blank=True)
+    customer_name = models.CharField(_("customer name"), max_length=200, blank=True)
+    customer_phone = models.CharField(_("customer phone"), max_length=20, blank=True)
+    start_ts = models.DateTimeField(_("starts"))
+    end_ts = models.DateTimeField(_("ends"))
+    status = FSMField(
+        _("status"), max_length=20, choices=BookingStatus.choices, default=BookingStatus.CONFIRMED, protected=True
+    )
+    code = models.CharField(_("code"), max_length=CODE_LENGTH, unique=True, default=generate_code, editable=False)
+    price = models.DecimalField(_("price"), max_digits=10, decimal_places=2, null=True, blank=True)
+    source = models.CharField(_("source"), max_length=10, choices=BookingSource.choices, default=BookingSource.API)
+    notes = models.TextField(_("notes"), blank=True)
+    cancellation_reason = models.CharField(_("cancellation reason"), max_length=500, blank=True)
+    # Staff may book a walk-in or overtime outside the master's hours; the flag says it was on purpose.
+    outside_working_hours = models.BooleanField(_("outside working hours"), default=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
 
     objects = TenantManager.from_queryset(BookingQuerySet)()
@@ -91,7 +100,8 @@ class Booking(ConcurrentTransitionMixin, TimestampedModel):
         ]
 
     def __str__(self):
-        return f"{self.code} {self.customer_name} {self.start_ts:%Y-%m-%d %H:%M}"
+        # No time here: __str__ knows no salon zone, and a UTC time misleads an owner.
+        return f"{self.code} {self.customer_name}".strip()
 
     @transition(field=status, source=BookingStatus.CONFIRMED, target=BookingStatus.IN_PROGRESS)
     def start(self):

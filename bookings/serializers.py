@@ -50,6 +50,7 @@ class BookingSerializer(serializers.ModelSerializer):
             "customer_name",
             "customer_phone",
             "cancellation_reason",
+            "outside_working_hours",
             "created_at",
             "updated_at",
         ]

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import logging
 import zoneinfo
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
-from salonbot.errors import BookingConflict, InvalidInput, InvalidTransition, SalonInactive
+from salonbot.errors import BookingConflict, InvalidInput, InvalidTransition, OutsideWorkingHours, SalonInactive
 from salons.models import Customer, Master, MasterTimeOff, Salon, Service
 from salons.services import consume_usage, upsert_customer
 
@@ -33,6 +34,12 @@ logger = logging.getLogger(__name__)
 
 EXCLUSION_CONSTRAINT = "booking_no_overlap_per_master"
 CODE_ATTEMPTS = 5
+
+# API.md: timestamps outside 2000–2100, starts more than 24 h past or 2 years ahead are refused.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2101, 1, 1, tzinfo=UTC)
+MAX_PAST = timedelta(hours=24)
+MAX_AHEAD = timedelta(days=730)
 
 # API action name → (model transition method, audit event)
 TRANSITIONS = {
@@ -75,6 +82,22 @@ def _check_master(salon: Salon, master: Master, service: Service | None) -> None
         raise InvalidInput("The master does not perform this service.", field="master_id")
 
 
+def _check_times(start_ts: datetime | None, end_ts: datetime | None, now: datetime) -> None:
+    """Refuse timestamps no salon books, before any end is computed (year 9999 + 1 h overflows).
+
+    `start_ts` None: only `end_ts` is new (a reschedule that changes the end alone).
+    """
+    for field, value in (("start_ts", start_ts), ("end_ts", end_ts)):
+        if value is not None and not EARLIEST <= value < LATEST:
+            raise InvalidInput("Times must lie within the years 2000 to 2100.", field=field)
+    if start_ts is None:
+        return
+    if start_ts < now - MAX_PAST:
+        raise InvalidInput("The start is more than 24 hours in the past.", field="start_ts")
+    if start_ts > now + MAX_AHEAD:
+        raise InvalidInput("The start is more than 2 years ahead.", field="start_ts")
+
+
 def _end_ts(start_ts: datetime, end_ts: datetime | None, service: Service | None) -> datetime:
     if end_ts is None:
         if service is None:
@@ -90,6 +113,44 @@ def _has_overlap(master_id, start_ts, end_ts, exclude_pk=None) -> bool:
     if exclude_pk is not None:
         overlapping = overlapping.exclude(pk=exclude_pk)
     return overlapping.exists()
+
+
+def working_hours_problem(salon: Salon, master: Master, start_ts: datetime, end_ts: datetime) -> str | None:
+    """Why [start_ts, end_ts) is off the master's hours (day off, outside the day, break, time off), or None."""
+    zone = zoneinfo.ZoneInfo(salon.timezone)
+    day = start_ts.astimezone(zone).date()
+    window = availability.working_window(master.working_hours, salon.timezone, day)
+    if window is None:
+        return _("%(master)s does not work on %(day)s.") % {"master": master.name, "day": _weekday(day)}
+    (work_start, work_end), breaks = window
+    if start_ts < work_start or end_ts > work_end:
+        return _("%(master)s works %(start)s–%(end)s on %(day)s.") % {
+            "master": master.name,
+            "start": f"{work_start.astimezone(zone):%H:%M}",
+            "end": f"{work_end.astimezone(zone):%H:%M}",
+            "day": _weekday(day),
+        }
+    for break_start, break_end in breaks:
+        if break_start < end_ts and start_ts < break_end:
+            return _("%(master)s has a break %(start)s–%(end)s.") % {
+                "master": master.name,
+                "start": f"{break_start.astimezone(zone):%H:%M}",
+                "end": f"{break_end.astimezone(zone):%H:%M}",
+            }
+    if MasterTimeOff.objects.filter(master=master, start_ts__lt=end_ts, end_ts__gt=start_ts).exists():
+        return _("%(master)s has time off then.") % {"master": master.name}
+    return None
+
+
+def _weekday(day) -> str:
+    return str(formats.date_format(day, "l"))
+
+
+def _check_working_hours(salon, master, start_ts, end_ts, *, allow_outside_hours: bool) -> bool:
+    problem = working_hours_problem(salon, master, start_ts, end_ts)
+    if problem and not allow_outside_hours:
+        raise OutsideWorkingHours(problem)
+    return problem is not None
 
 
 def _pick_any_master(salon: Salon, service: Service, start_ts: datetime, end_ts: datetime) -> Master:
@@ -185,19 +246,24 @@ def create_booking(
     notes: str = "",
     actor_kind: str | None = None,
     enforce_availability: bool = False,
+    allow_outside_hours: bool = True,
 ) -> Booking:
     """Book `master` (or any free master) for `service` at `start_ts`: the only way a booking comes to exist.
 
     `actor` is the user acting, or None for the bot/system (`actor_kind`). With
     `enforce_availability` the exact interval must also be an offered slot (working hours,
-    notice, horizon) — the bot books only what it offered.
+    notice, horizon) — the bot books only what it offered. Staff may book outside the master's
+    hours; the booking is flagged, and with `allow_outside_hours=False` (the admin, before the
+    owner confirms) it is refused with `OutsideWorkingHours` instead.
     """
     salon = _check_salon(actor, Salon.objects.get(pk=salon.pk))
     _check_service(salon, service)
     if master is None and service is None:
         raise InvalidInput("Give master_id, or service_id to let the salon pick a master.", field="master_id")
+    _check_times(start_ts, end_ts, timezone.now())
     end_ts = _end_ts(start_ts, end_ts, service)
 
+    outside = False
     if master is None:
         master = _pick_any_master(salon, service, start_ts, end_ts)
     else:
@@ -205,6 +271,7 @@ def create_booking(
         master = Master.objects.select_for_update().get(pk=master.pk)
         if _has_overlap(master.pk, start_ts, end_ts):
             raise BookingConflict()
+        outside = _check_working_hours(salon, master, start_ts, end_ts, allow_outside_hours=allow_outside_hours)
     if enforce_availability:
         _ensure_offered(salon, master, service, start_ts, end_ts)
 
@@ -228,6 +295,7 @@ def create_booking(
         price=service.price if service else None,
         source=source,
         notes=notes,
+        outside_working_hours=outside,
         created_by=actor,
     )
     for attempt in range(CODE_ATTEMPTS):
@@ -288,8 +356,13 @@ def reschedule_booking(
     notes: str | None = None,
     customer_name: str | None = None,
     actor_kind: str | None = None,
+    allow_outside_hours: bool = True,
 ) -> Booking:
-    """Move a CONFIRMED booking in time, to another master or service, with every create-time check."""
+    """Move a CONFIRMED booking in time, to another master or service, with every create-time check.
+
+    A new start alone keeps the booking's length unless the service changes too (then the new
+    service's duration applies); an explicit `end_ts` always wins.
+    """
     booking = _lock(booking)
     if booking.status != BookingStatus.CONFIRMED:
         raise _invalid_transition(booking, "Only a confirmed booking can be changed.")
@@ -304,7 +377,9 @@ def reschedule_booking(
         if new_master is None:
             raise InvalidInput("The booking has no master; give master_id.", field="master_id")
         _check_master(salon, new_master, new_service)
-        if end_ts is None and (start_ts is not None or service is not None) and new_service is not None:
+        moved = start_ts is not None and start_ts != booking.start_ts
+        _check_times(start_ts if moved else None, end_ts, timezone.now())
+        if end_ts is None and service is not None and new_service is not None:
             new_end = new_start + timedelta(minutes=new_service.duration_minutes)
         elif end_ts is None:
             new_end = new_start + (booking.end_ts - booking.start_ts)
@@ -314,6 +389,7 @@ def reschedule_booking(
         Master.objects.select_for_update().get(pk=new_master.pk)
         if _has_overlap(new_master.pk, new_start, new_end, exclude_pk=booking.pk):
             raise BookingConflict()
+        outside = _check_working_hours(salon, new_master, new_start, new_end, allow_outside_hours=allow_outside_hours)
         for field, old, new in (
             ("start_ts", booking.start_ts, new_start),
             ("end_ts", booking.end_ts, new_end),
@@ -323,6 +399,7 @@ def reschedule_booking(
             if old != new:
                 changes[field] = {"old": _plain(old), "new": _plain(new)}
         booking.start_ts, booking.end_ts, booking.master = new_start, new_end, new_master
+        booking.outside_working_hours = outside
         if new_service is not None and new_service.pk != booking.service_id:
             booking.service, booking.price = new_service, new_service.price
     for field, value in (("notes", notes), ("customer_name", customer_name)):

@@ -12,7 +12,6 @@ Times are shown in wall time: the active zone is the salon the user works in (se
 from __future__ import annotations
 
 import zoneinfo
-from datetime import datetime
 
 from django.contrib import admin
 from django.contrib.admin.filters import RelatedFieldListFilter
@@ -20,7 +19,9 @@ from django.contrib.admin.utils import get_fields_from_path
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils import dateformat, timezone
+from django.utils import timezone
+
+from salonbot.localtime import wall_time  # noqa: F401 (admin modules format times with it)
 
 
 class TenantRelatedFieldListFilter(RelatedFieldListFilter):
@@ -51,19 +52,6 @@ def scoped_list_filter(model, entry):
     elif isinstance(entry, tuple | list) and entry[1] is RelatedFieldListFilter:
         return (entry[0], TenantRelatedFieldListFilter)
     return entry
-
-
-def wall_time(value: datetime | None, zone_name: str | None = None, *, fmt: str = "D j M Y, H:i") -> str:
-    """`value` as the salon's clock shows it; the zone is named when it is not the page's zone."""
-    if value is None:
-        return ""
-    current = timezone.get_current_timezone()
-    zone = zoneinfo.ZoneInfo(zone_name) if zone_name else current
-    local = value.astimezone(zone)
-    text = dateformat.format(local, fmt)
-    if str(zone) != str(current):
-        text = f"{text} {local.tzname()}"
-    return text
 
 
 class TenantAdminMixin:

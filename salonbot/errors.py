@@ -49,6 +49,14 @@ class OutsideCustomerServiceWindow(DomainError):
     default_detail = _("More than 24 hours have passed since the customer's last message; send a template.")
 
 
+class OutsideWorkingHours(DomainError):
+    """Raised only when the caller asked to be stopped there (the admin confirms first)."""
+
+    code = "outside_working_hours"
+    status = 409
+    default_detail = _("The master does not work then (closed day, break, time off or outside the hours).")
+
+
 class InvalidInput(DomainError):
     """Input that passed the serializer but breaks a rule; `field` names where."""
 

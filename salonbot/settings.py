@@ -259,6 +259,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=102
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("ru", "Русский")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["salonbot.formats"]  # 24-hour English formats for the admin
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -33,7 +33,8 @@ def test_owner_sees_each_of_their_salons_with_figures_and_a_chart(owner, salon, 
     assert salon.name in page and second.name in page
     assert other_salon.name not in page
     assert page.count('class="module analytics-dashboard"') == 2
-    assert page.count("<rect ") == 60  # 30 days for each salon
+    assert page.count('<rect class="bar-') == 88  # 30 days up to today and 14 ahead, per salon
+    assert page.count('class="bar-ahead"') == 28 and page.count('class="bar-today"') == 2
     assert "Bookings today" in page and "Response rate" in page
     assert "analytics/dashboard.css" in page
     assert not INLINE_SCRIPT.search(page), "the CSP forbids inline scripts"
@@ -46,7 +47,7 @@ def test_the_chart_scales_bars_to_the_busiest_day(owner, salon):
     make_booking(salon, noon.replace(hour=15, tzinfo=zoneinfo.ZoneInfo(salon.timezone)))
     page = admin_index(owner)
     assert 'height="100.00"' in page  # the busiest day fills the chart
-    assert page.count('height="0.00"') == 29
+    assert page.count('height="0.00"') == 43  # the 43 other days of 30 back and 14 ahead
 
 
 def test_super_admin_sees_the_platform(super_admin, salon, other_salon):
@@ -58,3 +59,40 @@ def test_super_admin_sees_the_platform(super_admin, salon, other_salon):
 
 def test_the_app_list_is_still_there(owner, salon):
     assert 'id="content-main"' in admin_index(owner)
+
+
+def test_the_chart_shows_the_next_fourteen_days_and_leaves_out_cancelled_future_bookings(owner, salon):
+    zone = zoneinfo.ZoneInfo(salon.timezone)
+    in_a_week = datetime.combine(timezone.now().astimezone(zone).date() + timedelta(days=7), time(11), tzinfo=zone)
+    make_booking(salon, in_a_week)
+    make_booking(salon, in_a_week + timedelta(hours=2))
+    make_booking(salon, in_a_week + timedelta(hours=4), status="CANCELLED")
+    page = admin_index(owner)
+    bar = re.search(r'<rect class="bar-ahead"[^>]*height="100.00"><title>([^<]*)</title>', page)
+    assert bar is not None and bar.group(1).endswith(": 2")
+
+
+def test_the_index_opens_with_todays_agenda_per_master(owner, salon):
+    from bookings import services
+    from bookings.models import BookingSource
+
+    service = factories.ServiceFactory(salon=salon, name="Haircut")
+    anna = factories.MasterFactory(salon=salon, name="Anna", services=[service])
+    factories.MasterFactory(salon=salon, name="Boris", services=[service])
+    zone = zoneinfo.ZoneInfo(salon.timezone)
+    today = timezone.now().astimezone(zone).date()
+    start = datetime.combine(today, time(23, 0), tzinfo=zone)
+    services.create_booking(
+        actor=owner,
+        salon=salon,
+        master=anna,
+        service=service,
+        start_ts=start,
+        customer_name="Tina Today",
+        source=BookingSource.API,
+    )
+    page = admin_index(owner)
+    agenda = page.split('class="module today-agenda"', 1)[1].split('class="module analytics-dashboard"', 1)[0]
+    assert "Anna" in agenda and "23:00–00:00" in agenda and "Tina Today" in agenda and "Haircut" in agenda
+    assert "Boris" in agenda and "Nothing booked." in agenda
+    assert page.index("today-agenda") < page.index("analytics-dashboard")  # the day before the figures

@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from bookings.models import Booking, BookingEvent, BookingStatus, Reminder
 from salons.models import Customer, UsageCounter
@@ -138,7 +139,8 @@ def test_no_show_only_after_start_time(api, salon, master, service, slot):
     future = create(api, salon, master, service, slot).json()
     early = api.post(f"/api/bookings/{future['id']}/no-show")
     assert early.status_code == 409 and "after its start" in early.json()["detail"]
-    past_start = slot - timedelta(days=60)
+    # Staff may record a walk-in that began up to 24 hours ago (API.md).
+    past_start = timezone.now().replace(microsecond=0) - timedelta(hours=3)
     past = create(api, salon, master, service, past_start).json()
     assert api.post(f"/api/bookings/{past['id']}/no-show").json()["status"] == "NO_SHOW"
 
@@ -241,3 +243,50 @@ def test_booking_events_are_written_for_each_change(api, salon, master, service,
     api.post(f"/api/bookings/{booking['id']}/complete")
     assert BookingEvent.objects.filter(booking_id=booking["id"]).count() == 3
     assert Booking.objects.get(pk=booking["id"]).status == BookingStatus.COMPLETED
+
+
+def test_a_staff_booking_off_the_masters_hours_is_created_and_marked(api, salon, master, service, slot):
+    inside = create(api, salon, master, service, slot).json()
+    assert inside["outside_working_hours"] is False
+    evening = slot.replace(hour=21)  # 22:00 in Berlin: after the 18:00 close
+    late = create(api, salon, master, service, evening)
+    assert late.status_code == 201 and late.json()["outside_working_hours"] is True
+    moved = api.patch(
+        f"/api/bookings/{inside['id']}", {"start_ts": (slot + timedelta(hours=2)).isoformat()}, format="json"
+    )
+    assert moved.json()["outside_working_hours"] is False
+    into_break = api.patch(
+        f"/api/bookings/{inside['id']}", {"start_ts": slot.replace(hour=12).isoformat()}, format="json"
+    )  # 13:00 Berlin: the lunch break
+    assert into_break.json()["outside_working_hours"] is True
+
+
+@pytest.mark.parametrize(
+    "start",
+    ["9999-12-31T23:50:00+00:00", "0001-01-01T12:00:00Z", "1900-06-01T10:00:00Z", "2200-06-01T10:00:00Z"],
+)
+def test_timestamps_outside_the_years_2000_to_2100_are_400_not_500(api, salon, master, service, slot, start):
+    body = booking_body(salon, master, service, slot)
+    created = api.post("/api/bookings", {**body, "start_ts": start}, format="json")
+    assert created.status_code == 400 and "start_ts" in created.json()
+    booking = create(api, salon, master, service, slot).json()
+    moved = api.patch(f"/api/bookings/{booking['id']}", {"start_ts": start}, format="json")
+    assert moved.status_code == 400 and "start_ts" in moved.json()
+    assert Booking.objects.count() == 1 and UsageCounter.objects.get(salon=salon).bookings == 1
+
+
+def test_starts_more_than_a_day_past_or_two_years_ahead_are_400(api, salon, master, service):
+    now = timezone.now().replace(microsecond=0)
+    for start, words in ((now - timedelta(hours=25), "24 hours in the past"), (now + timedelta(days=731), "2 years")):
+        response = create(api, salon, master, service, start)
+        assert response.status_code == 400 and words in response.json()["start_ts"][0]
+    assert create(api, salon, master, service, now - timedelta(hours=23)).status_code == 201
+
+
+def test_a_new_start_alone_keeps_the_bookings_length(api, salon, master, service, slot):
+    booking = create(api, salon, master, service, slot, end_ts=(slot + timedelta(minutes=90)).isoformat()).json()
+    moved = api.patch(
+        f"/api/bookings/{booking['id']}", {"start_ts": (slot + timedelta(hours=3)).isoformat()}, format="json"
+    )
+    body = moved.json()
+    assert body["end_ts"] == (slot + timedelta(hours=4, minutes=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
