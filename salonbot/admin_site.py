@@ -10,6 +10,9 @@ class SalonbotAdminSite(admin.AdminSite):
     site_title = "salonbot"
     index_title = _("Today")
     site_url = None  # the product has no public pages; "View site" would be a 404
+    # The header's salon links replace Django's app sidebar, which took a quarter of a 1280 px
+    # screen from the bookings table (salonbot/templates/admin/salon_nav.html).
+    enable_nav_sidebar = False
 
 
 class SalonbotAdminConfig(AdminConfig):

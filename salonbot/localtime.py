@@ -8,15 +8,20 @@ from datetime import datetime
 from django.utils import dateformat, timezone
 
 
-def wall_time(value: datetime | None, zone_name: str | None = None, *, fmt: str = "D j M Y, H:i") -> str:
-    """`value` in the salon's zone (the active zone when None); the zone is named if it differs."""
+def wall_time(
+    value: datetime | None, zone_name: str | None = None, *, fmt: str = "D j M Y, H:i", named: bool = True
+) -> str:
+    """`value` in the salon's zone (the active zone when None); the zone is named if it differs.
+
+    `named=False` leaves the zone out, for the first half of a range whose end names it.
+    """
     if value is None:
         return ""
     current = timezone.get_current_timezone()
     zone = zoneinfo.ZoneInfo(zone_name) if zone_name else current
     local = value.astimezone(zone)
     text = dateformat.format(local, fmt)
-    if str(zone) != str(current):
+    if named and str(zone) != str(current):
         text = f"{text} {local.tzname()}"
     return text
 

@@ -9,6 +9,7 @@ from datetime import date
 from django import template
 from django.utils import timezone
 
+from bookings.models import BookingStatus
 from bookings.selectors import day_schedule
 from salons.models import Salon
 
@@ -77,6 +78,15 @@ def salon_dashboards(context) -> list[dict]:
         {"salon": salon, "figures": selectors.cached_salon_dashboard(salon), "chart": _chart_for(salon)}
         for salon in Salon.objects.for_user(user).order_by("name")[:MAX_SALONS]
     ]
+
+
+@register.filter
+def status_label(code: str) -> str:
+    """A booking status code as the owner reads it ("IN_PROGRESS" → "In progress")."""
+    try:
+        return BookingStatus(code).label
+    except ValueError:
+        return code
 
 
 @register.simple_tag(takes_context=True)

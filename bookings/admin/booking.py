@@ -36,7 +36,7 @@ EDITABLE = ["master", "service", "start_ts", "end_ts", "customer_name", "notes"]
 @admin.register(Booking)
 class BookingAdmin(TenantAdmin):
     form = BookingAdminForm
-    list_display = ["code", "when", "master", "service", "customer_name", "customer_phone", "status_badge", "origin"]
+    list_display = ["code", "when", "master", "service", "customer_col", "phone", "status_badge", "origin"]
     list_display_links = ["code", "when"]
     list_filter = ["status", "source", "outside_working_hours", "master", "service", "salon"]
     search_fields = ["code", "customer_phone", "customer_name"]
@@ -46,18 +46,30 @@ class BookingAdmin(TenantAdmin):
     actions = ["mark_completed", "mark_no_show"]
     change_form_template = "admin/bookings/booking/change_form.html"
 
+    class Media:
+        css = {"all": ["bookings/admin.css"]}
+
     # --- list ---------------------------------------------------------------------------------
 
     @admin.display(description=_("when"), ordering="start_ts")
     def when(self, booking):
         zone = booking.salon.timezone
-        return f"{wall_time(booking.start_ts, zone, fmt='D j M, H:i')}–{wall_time(booking.end_ts, zone, fmt='H:i')}"
+        start = wall_time(booking.start_ts, zone, fmt="D j M, H:i", named=False)
+        return f"{start}–{wall_time(booking.end_ts, zone, fmt='H:i')}"
+
+    @admin.display(description=_("customer"), ordering="customer_name")
+    def customer_col(self, booking):  # not "customer": that name is the model's foreign key
+        return booking.customer_name
+
+    @admin.display(description=_("phone"))
+    def phone(self, booking):
+        return booking.customer_phone
 
     @admin.display(description=_("status"), ordering="status")
     def status_badge(self, booking):
         flag = ""
         if booking.outside_working_hours:
-            flag = format_html(' <span class="badge off-hours">{}</span>', _("off hours"))
+            flag = format_html('<br><span class="badge off-hours">{}</span>', _("off hours"))
         return format_html(
             '<span class="badge st-{}">{}</span>{}', booking.status.lower(), booking.get_status_display(), flag
         )

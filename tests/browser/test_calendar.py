@@ -83,7 +83,8 @@ def test_owner_sees_today_and_books_an_empty_slot(page, salon_day):
     block = anna.locator(f"a.booking[data-code='{salon_day.confirmed.code}']")
     assert "10:00–10:45" in block.inner_text() and "Clara Confirmed" in block.inner_text()
     assert "st-confirmed" in block.get_attribute("class")
-    maria_block = page.locator(f"section.cal-col[aria-label='Maria'] a.booking[data-code='{salon_day.in_progress.code}']")
+    maria = page.locator("section.cal-col[aria-label='Maria']")
+    maria_block = maria.locator(f"a.booking[data-code='{salon_day.in_progress.code}']")
     assert "st-in_progress" in maria_block.get_attribute("class")
 
     # An empty slot at 17:00 on Anna's column opens the add form with salon, master and start prefilled.
@@ -134,3 +135,24 @@ def test_owner_completes_a_started_booking_and_cancels_one_with_a_reason(page, s
     assert f"Cancelled by {salon_day.owner.email}" in history and "Client is ill" in history
     event = BookingEvent.objects.get(booking=salon_day.confirmed, event="cancelled")
     assert event.actor == salon_day.owner
+
+
+def test_the_index_leads_with_todays_agenda_and_the_list_fits_1280_pixels(page, salon_day):
+    page.login(salon_day.owner.email)
+    agenda = page.inner_text(".today-agenda")
+    assert "Clara Confirmed" in agenda and "10:00–10:45" in agenda and "Maria" in agenda
+    page.screenshot("index")
+
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto("/admin/bookings/booking/")
+    table = page.locator("#result_list")
+    widths = page.evaluate(
+        "() => [document.querySelector('#result_list').scrollWidth, document.querySelector('.results').clientWidth]"
+    )
+    assert widths[0] <= widths[1], f"the bookings table is clipped: {widths}"
+    headers = table.locator("thead th").all_inner_texts()
+    for title in ("CODE", "WHEN", "MASTER", "SERVICE", "CUSTOMER", "PHONE", "STATUS", "SOURCE"):
+        assert any(title in h.upper() for h in headers), headers
+    rows = table.inner_text()
+    assert "10:00–10:45" in rows and "Greta Colour" in rows and "Clara Confirmed (" not in rows
+    page.screenshot("list-1280")
