@@ -40,6 +40,13 @@ class Conversation(TimestampedModel):
     bot_paused = models.BooleanField(default=False, help_text=_("A person took over; the bot stays silent."))
     last_inbound_at = models.DateTimeField(null=True, blank=True)
     last_message_at = models.DateTimeField(null=True, blank=True)
+    # When the customer's earliest unanswered message was sent; null once someone answered. The
+    # inbox's "waiting for an answer" mark, kept as a column so the list costs no query per row.
+    # Set by ingest on each inbound message, cleared by outbound when an answer is queued: see
+    # `outbound._create` for what counts as one.
+    waiting_since = models.DateTimeField(
+        null=True, blank=True, help_text=_("The customer wrote and nobody has answered since then.")
+    )
 
     objects = TenantManager()
 
@@ -50,7 +57,10 @@ class Conversation(TimestampedModel):
         # read a page off the index, and SQLite cannot declare it (its DESC puts NULLs last anyway).
 
     def __str__(self):
-        return f"{self.customer or self.wa_id} @ {self.salon_id}"
+        # The customer as the owner knows them; ids stay out of titles and breadcrumbs.
+        if self.customer_id:
+            return str(self.customer)
+        return f"+{self.wa_id}" if self.wa_id.isdigit() else self.wa_id  # WhatsApp ids are E.164 without "+"
 
     def is_window_open(self, now: datetime | None = None) -> bool:
         """True while free-form text may be sent: within 24 h of the customer's last message."""

@@ -15,7 +15,7 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Value
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 
 from messaging.models import Conversation, ConversationStatus, Direction, Message, MessageStatus, WebhookEvent
@@ -28,6 +28,10 @@ from . import routing
 from .statuses import META_STATUSES, StatusChange, apply_status
 
 logger = logging.getLogger(__name__)
+
+# Inbound types that ask nothing, so they do not make the conversation wait for an answer: a
+# reaction to one of our messages, a system notice (the bot stays silent on them too).
+NOT_A_QUESTION = frozenset({"reaction", "system"})
 
 
 def process_webhook_event(*, event_id) -> WebhookEvent:
@@ -81,7 +85,7 @@ def store_inbound(*, salon: Salon, item: InboundMessage) -> Message | None:
         if not created:
             return None
         # Conversation before usage counter: the order outbound queueing locks them in too.
-        bot_paused = _touch_conversation(conversation, item.timestamp)
+        bot_paused = _touch_conversation(conversation, item.timestamp, asks=item.type not in NOT_A_QUESTION)
         count_usage(salon=salon, kind="messages")
         ids = {"message_id": message.pk, "conversation_id": conversation.pk, "salon_id": salon.pk}
         transaction.on_commit(
@@ -134,15 +138,24 @@ def _get_or_create_message(salon: Salon, conversation: Conversation, item: Inbou
     return Message.objects.get_or_create(wamid=item.wamid, defaults=defaults)
 
 
-def _touch_conversation(conversation: Conversation, at: datetime) -> bool:
-    """Move the window and recency forward (never back: batches arrive out of order); reopen it."""
+def _touch_conversation(conversation: Conversation, at: datetime, *, asks: bool = True) -> bool:
+    """Move the window and recency forward (never back: batches arrive out of order); reopen it.
+
+    A message that `asks` makes the conversation wait for an answer, from its earliest unanswered
+    message on (the least time: batches arrive out of order), whoever is in charge. The bot's
+    answer clears it within seconds, so a mark that stays on a bot conversation means the bot
+    could not answer (the plan's limit, a failure): the owner sees that too.
+    """
     stamp = Value(at)
-    Conversation.objects.filter(pk=conversation.pk).update(
-        last_inbound_at=Greatest(Coalesce(F("last_inbound_at"), stamp), stamp),
-        last_message_at=Greatest(Coalesce(F("last_message_at"), stamp), stamp),
-        status=ConversationStatus.OPEN,
-        updated_at=timezone.now(),
-    )
+    changes = {
+        "last_inbound_at": Greatest(Coalesce(F("last_inbound_at"), stamp), stamp),
+        "last_message_at": Greatest(Coalesce(F("last_message_at"), stamp), stamp),
+        "status": ConversationStatus.OPEN,
+        "updated_at": timezone.now(),
+    }
+    if asks:
+        changes["waiting_since"] = Least(Coalesce(F("waiting_since"), stamp), stamp)
+    Conversation.objects.filter(pk=conversation.pk).update(**changes)
     # Read under the row lock the UPDATE took: a pause committed a moment ago is seen.
     return Conversation.objects.filter(pk=conversation.pk).values_list("bot_paused", flat=True).get()
 

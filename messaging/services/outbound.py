@@ -195,7 +195,15 @@ def _create(conversation, body, text, needs_window, actor, template, idempotency
     )
     message.payload = {**body, "biz_opaque_callback_data": callback_data(message.pk)}
     message.save(force_insert=True)
-    Conversation.objects.filter(pk=locked.pk).update(last_message_at=message.created_at, updated_at=now)
+    changes = {"last_message_at": message.created_at, "updated_at": now}
+    # Does this answer the waiting customer (Conversation.waiting_since)? A person's message does.
+    # While the bot is in charge, whatever it sends does. While a person is in charge, an automatic
+    # message does not: the bot's own "a person will answer you" hand-off, a reminder or a booking
+    # confirmation would otherwise hide the question from the owner it is waiting for.
+    if message.sent_by_id is not None or not locked.bot_paused:
+        changes["waiting_since"] = None
+        conversation.waiting_since = None
+    Conversation.objects.filter(pk=locked.pk).update(**changes)
     conversation.last_message_at = message.created_at
 
     message_id, salon_id = message.pk, message.salon_id

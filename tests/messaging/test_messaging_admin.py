@@ -34,16 +34,16 @@ def test_a_conversation_shows_its_transcript_in_and_out(owner, salon):
     assert page.status_code == 200
     html = page.content.decode()
     assert "Can I book a cut?" in html and "Of course! When?" in html
-    assert "← in" in html and "→ out" in html and "Read" in html
+    assert "inbox-bubble-in" in html and "inbox-bubble-out" in html and "Read" in html
 
 
 def test_owners_see_only_their_conversations_messages_and_templates(owner, other_owner, salon):
-    mine = ConversationFactory(salon=salon, wa_id="111111")
-    theirs = ConversationFactory(salon=factories.SalonFactory(owner=other_owner), wa_id="999999")
+    mine = ConversationFactory(salon=salon, customer__name="Alice Mine")
+    theirs = ConversationFactory(salon=factories.SalonFactory(owner=other_owner), customer__name="Bob Theirs")
     TemplateFactory(salon=theirs.salon, name="their_template")
     client = admin_client(owner)
     listing = client.get("/admin/messaging/conversation/").content.decode()
-    assert "111111" in listing and "999999" not in listing
+    assert "Alice Mine" in listing and "Bob Theirs" not in listing
     assert client.get(f"/admin/messaging/conversation/{theirs.pk}/change/").status_code in (302, 404)
     assert "their_template" not in client.get("/admin/messaging/messagetemplate/").content.decode()
     assert mine.pk
@@ -52,7 +52,7 @@ def test_owners_see_only_their_conversations_messages_and_templates(owner, other
 def test_the_bot_paused_filter_and_actions(owner, salon):
     conversation = ConversationFactory(salon=salon)
     client = admin_client(owner)
-    assert client.get("/admin/messaging/conversation/", {"bot_paused__exact": "1"}).status_code == 200
+    assert client.get("/admin/messaging/conversation/", {"handled_by": "person"}).status_code == 200
     response = client.post(
         "/admin/messaging/conversation/",
         {"action": "pause_bot", "_selected_action": [str(conversation.pk)]},
@@ -65,15 +65,15 @@ def test_the_bot_paused_filter_and_actions(owner, salon):
     assert not conversation.bot_paused
 
 
-def test_the_bot_can_be_paused_from_the_change_form(owner, salon):
+def test_the_conversation_page_saves_nothing_itself(owner, salon):
+    # Every write goes through a service: the bot switch and the reply box post to their own views.
     conversation = ConversationFactory(salon=salon)
     response = admin_client(owner).post(
-        f"/admin/messaging/conversation/{conversation.pk}/change/",
-        {"status": "CLOSED", "bot_paused": "on", "messages-TOTAL_FORMS": "0", "messages-INITIAL_FORMS": "0"},
+        f"/admin/messaging/conversation/{conversation.pk}/change/", {"status": "CLOSED", "bot_paused": "on"}
     )
-    assert response.status_code == 302, response.content.decode()[:3000]
+    assert response.status_code == 405
     conversation.refresh_from_db()
-    assert conversation.bot_paused and conversation.status == "CLOSED"
+    assert not conversation.bot_paused and conversation.status == "OPEN"
 
 
 def test_template_admin_validates_like_the_api(owner, salon):
