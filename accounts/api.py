@@ -13,6 +13,7 @@ from rest_framework_simplejwt.views import TokenRefreshView
 from salonbot.api.schema import ErrorSerializer
 
 from . import serializers, services
+from .models import Role
 
 BAD_CREDENTIALS = OpenApiResponse(ErrorSerializer, description="Wrong credentials.")
 BAD_TOKEN = OpenApiResponse(ErrorSerializer, description="The refresh token is invalid, expired or blacklisted.")
@@ -35,7 +36,7 @@ class RegisterView(PublicAuthView):
     def post(self, request):
         data = serializers.RegisterSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.register_owner(**data.validated_data)
+        user = services.create_user(role=Role.SALON_OWNER, **data.validated_data)
         body = {"user": serializers.UserSerializer(user).data, **services.issue_tokens(user)}
         return Response(body, status=status.HTTP_201_CREATED)
 

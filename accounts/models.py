@@ -13,6 +13,12 @@ class Role(models.TextChoices):
     SALON_OWNER = "SALON_OWNER", _("Salon owner")
 
 
+def access_flags(role: str) -> dict[str, bool]:
+    """Django's flags that follow the role: both roles work in the admin (an owner scoped to their
+    salons); only a super admin is a Django superuser."""
+    return {"is_staff": True, "is_superuser": role == Role.SUPER_ADMIN}
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
@@ -29,11 +35,12 @@ class UserManager(BaseUserManager):
 
     def create_user(self, email, password=None, **extra):
         extra.setdefault("role", Role.SALON_OWNER)
-        extra.setdefault("is_staff", True)  # owners use the admin, scoped to their salons
+        for flag, value in access_flags(extra["role"]).items():
+            extra.setdefault(flag, value)
         return self._create_user(email, password, **extra)
 
     def create_superuser(self, email, password=None, **extra):
-        extra.update(role=Role.SUPER_ADMIN, is_staff=True, is_superuser=True)
+        extra.update(role=Role.SUPER_ADMIN, **access_flags(Role.SUPER_ADMIN))
         return self._create_user(email, password, **extra)
 
 
@@ -55,7 +62,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS = ["first_name", "last_name"]
+    REQUIRED_FIELDS: list[str] = []  # names are optional, also for `createsuperuser --noinput --email`
 
     class Meta:
         constraints = [

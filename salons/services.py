@@ -6,8 +6,9 @@ from datetime import date, datetime
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from salonbot.errors import UsageLimitExceeded
+from salonbot.errors import InvalidInput, UsageLimitExceeded
 
 from .models import Customer, Master, MasterTimeOff, Salon, Service, UsageCounter
 from .signals import customer_created, salon_changed
@@ -26,7 +27,8 @@ OWNER_WRITABLE_SALON_FIELDS = {
     "max_advance_days",
     "reminder_offsets_minutes",
 }
-PLATFORM_SALON_FIELDS = {"owner", "is_active", "max_bookings_per_month", "max_messages_per_month", "max_masters"}
+# Fields only a super admin sets; the API ignores them from owners and the admin shows them read-only.
+PLATFORM_SALON_FIELDS = ("owner", "is_active", "max_bookings_per_month", "max_messages_per_month", "max_masters")
 
 
 def _platform_fields_for(actor, data: dict) -> dict:
@@ -57,6 +59,13 @@ def update_salon(*, actor, salon: Salon, **data) -> Salon:
     return salon
 
 
+def _check_services(salon_id, services) -> None:
+    """A master performs only services of their own salon."""
+    foreign = [str(s) for s in services or () if s.salon_id != salon_id]
+    if foreign:
+        raise InvalidInput(_("Services of another salon: %s") % ", ".join(foreign), field="services")
+
+
 def _set_services(master: Master, services) -> None:
     if services is not None:
         master.services.set(services)
@@ -67,7 +76,8 @@ def create_master(*, actor, salon: Salon, services=None, **data) -> Master:
     """Add a master; the salon row is locked so concurrent creates cannot pass `max_masters`."""
     locked = Salon.objects.select_for_update().get(pk=salon.pk)
     if Master.objects.filter(salon=locked).count() >= locked.max_masters:
-        raise UsageLimitExceeded(f"The plan allows at most {locked.max_masters} masters.")
+        raise UsageLimitExceeded(_("The plan allows at most %d masters.") % locked.max_masters)
+    _check_services(locked.pk, services)
     master = Master(salon=locked, **data)
     master.full_clean()
     master.save()
@@ -77,6 +87,7 @@ def create_master(*, actor, salon: Salon, services=None, **data) -> Master:
 
 @transaction.atomic
 def update_master(*, actor, master: Master, services=None, **data) -> Master:
+    _check_services(master.salon_id, services)
     for field, value in data.items():
         setattr(master, field, value)
     master.full_clean()
@@ -110,6 +121,22 @@ def add_time_off(*, actor, master: Master, start_ts: datetime, end_ts: datetime,
     return time_off
 
 
+@transaction.atomic
+def update_time_off(*, actor, time_off: MasterTimeOff, **data) -> MasterTimeOff:
+    """Change a time off; moved to another master, it follows that master's salon."""
+    for field, value in data.items():
+        setattr(time_off, field, value)
+    time_off.salon_id = time_off.master.salon_id
+    time_off.full_clean()
+    time_off.save()
+    return time_off
+
+
+@transaction.atomic
+def delete_time_off(*, actor, time_off: MasterTimeOff) -> None:
+    time_off.delete()
+
+
 def upsert_customer(*, salon: Salon, phone: str, name: str = "", wa_id: str = "", email: str = "") -> Customer:
     """Find the salon's customer by normalised phone or create them; fill in blanks we learn."""
     phone = normalize_phone(phone)
@@ -127,6 +154,16 @@ def upsert_customer(*, salon: Salon, phone: str, name: str = "", wa_id: str = ""
             customer.save(update_fields=[*changed, "updated_at"])
     if created:
         transaction.on_commit(lambda: customer_created.send(sender=Customer, customer=customer))
+    return customer
+
+
+@transaction.atomic
+def create_customer(*, actor, salon: Salon, phone: str, name: str = "", email: str = "", wa_id: str = "") -> Customer:
+    """Add a customer by hand; unlike `upsert_customer`, a phone the salon already has is refused."""
+    customer = Customer(salon=salon, phone=normalize_phone(phone), name=name, email=email, wa_id=wa_id)
+    customer.full_clean()
+    customer.save()
+    transaction.on_commit(lambda: customer_created.send(sender=Customer, customer=customer))
     return customer
 
 

@@ -99,9 +99,7 @@ def test_access_token_lifetime_comes_from_settings(owner):
 @override_settings()
 def test_createsuperuser_makes_a_super_admin(monkeypatch):
     monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "a-Strong-pass-123")
-    call_command(
-        "createsuperuser", interactive=False, email="root@example.com", first_name="R", last_name="A", verbosity=0
-    )
+    call_command("createsuperuser", interactive=False, email="root@example.com", verbosity=0)  # names are optional
     user = User.objects.get(email="root@example.com")
     assert user.role == Role.SUPER_ADMIN
     assert user.is_super_admin and user.is_superuser and user.is_staff

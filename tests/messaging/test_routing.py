@@ -123,7 +123,7 @@ def test_a_deleted_salon_is_forgotten():
 
 
 @pytest.mark.django_db
-def test_admin_save_of_a_salon_forgets_its_old_number(owner):
+def test_admin_save_of_a_salon_forgets_its_old_number(owner, django_capture_on_commit_callbacks):
     from django.test import Client
 
     from tests.factories import PASSWORD
@@ -137,8 +137,9 @@ def test_admin_save_of_a_salon_forgets_its_old_number(owner):
     form = page.context["adminform"].form
     data = {name: form[name].value() if form[name].value() is not None else "" for name in form.fields}
     data["whatsapp_phone_number_id"] = "420000000000558"
-    data["reminder_offsets_minutes"] = "[1440, 120]"
-    response = client.post(f"/admin/salons/salon/{salon.pk}/change/", data)
+    data["reminder_offsets_minutes"] = "1440, 120"
+    with django_capture_on_commit_callbacks(execute=True):  # the service announces the change on commit
+        response = client.post(f"/admin/salons/salon/{salon.pk}/change/", data)
     assert response.status_code == 302, response.content.decode()[:2000]
     assert routing.salon_for_phone_number_id("420000000000557") is None
     assert routing.salon_for_phone_number_id("420000000000558") == salon
