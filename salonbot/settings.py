@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_ratelimit",  # only for its system checks on the counter cache
     "django_fsm",
+    "salonbot.apps.SalonbotConfig",
     "accounts",
     "salons",
     "bookings",
@@ -127,14 +128,22 @@ if REDIS_URL:
     # E003 (a cache that cannot count across processes) stays on.
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 else:
+    # The embedded default: one cache in the database every process opens (web, worker, beat,
+    # `manage.py chat`), so invalidations and rate-limit counters are shared as with Redis.
+    # `migrate` creates its table (salonbot/apps.py).
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "data"},
-        "ratelimit": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "ratelimit",
+        "default": {
+            "BACKEND": "salonbot.dbcache.SharedDatabaseCache",
+            "LOCATION": "salonbot_cache",
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="salonbot"),
+        },
+        "ratelimit": {  # its own table: clearing the data cache must not reset the limits
+            "BACKEND": "salonbot.dbcache.SharedDatabaseCache",
+            "LOCATION": "salonbot_ratelimit",
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="salonbot") + ":rl",
         },
     }
-    # Per-process counters are the accepted trade-off of the embedded default, and only here.
+    # E003 calls Django's database cache non-atomic; ours increments under a row lock (dbcache.py).
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 RATELIMIT_USE_CACHE = "ratelimit"
 # A counter lost between SET NX and INCR is not a reason to refuse a request.
@@ -265,7 +274,6 @@ USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATICFILES_DIRS = [BASE_DIR / "salonbot" / "static"]  # the project package is no app; its files live here
 # WhiteNoise serves STATIC_ROOT (after `collectstatic`) in production, and the app directories
 # directly when DEBUG is on; no CDN and no separate web server are needed for the admin and docs.
 STORAGES = {

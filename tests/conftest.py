@@ -18,9 +18,21 @@ def clear_cache(alias: str) -> None:
         cache.clear()
 
 
+# Without Redis the product's cache is a database table (salonbot/dbcache.py). In-process tests
+# use an in-memory cache instead, as they did before: their query counts are the code's, not the
+# cache's, and a test without a database still has a cache. The database cache itself is tested
+# in tests/test_dbcache.py and, across real processes, in tests/test_embedded_processes.py.
+LOCMEM_CACHES = {
+    alias: {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": f"tests-{alias}"}
+    for alias in ("default", "ratelimit")
+}
+
+
 @pytest.fixture(autouse=True)
-def _isolated_state(settings):
+def _isolated_state(settings, request):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    if "dbcache" in settings.CACHES["default"]["BACKEND"] and "database_cache" not in request.keywords:
+        settings.CACHES = LOCMEM_CACHES
     for alias in ("default", "ratelimit"):
         clear_cache(alias)
     yield
