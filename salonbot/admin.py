@@ -83,6 +83,25 @@ class TenantAdminMixin:
     def get_queryset(self, request):
         return super().get_queryset(request).for_user(request.user)
 
+    def get_object(self, request, object_id, from_field=None):
+        """Another tenant's object is a 404 on its change, delete and history pages, as in the API.
+
+        (Django's admin would redirect to the index saying it "doesn't exist", which tells that the
+        id is real.)
+        """
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404
+        return obj
+
+    def get_changeform_initial_data(self, request):
+        """A new row starts in the salon the page works in (the header's choice)."""
+        initial = super().get_changeform_initial_data(request)
+        salon = getattr(request, "admin_salon", None)
+        if salon is not None and any(f.name == "salon" for f in self.model._meta.fields):
+            initial.setdefault("salon", salon.pk)
+        return initial
+
     def get_list_filter(self, request):
         return [scoped_list_filter(self.model, entry) for entry in super().get_list_filter(request)]
 

@@ -12,13 +12,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from salonbot.admin import TenantTabularInline, scoped_object_or_404
+from salonbot.admin import TenantAdmin, TenantTabularInline, scoped_object_or_404
 from salonbot.localtime import wall_time
 
 from . import services
 from .admin_forms import CustomerAdminForm, MasterAdminForm, SalonAdminForm, ServiceAdminForm, TimeOffForm
 from .admin_scope import choose_salon
-from .admin_writes import ServiceWritesAdmin, TenantObjectAdmin, adopt, model_values, refusals
+from .admin_writes import ServiceWritesAdmin, adopt, model_values, refusals
 from .models import Customer, Master, MasterTimeOff, Salon, Service, UsageCounter
 from .validation import WEEKDAYS
 
@@ -85,8 +85,8 @@ class MasterTimeOffInline(TenantTabularInline):
     verbose_name = _("time off")
     verbose_name_plural = _("time off")
 
-    class Media:
-        css = {"all": ["salons/time_off_inline.css"]}
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("salon", "master")  # each row's title
 
 
 def week_summary(hours) -> str:
@@ -263,7 +263,7 @@ class MasterTimeOffAdmin(ServiceWritesAdmin):
 
 
 @admin.register(UsageCounter)
-class UsageCounterAdmin(TenantObjectAdmin):
+class UsageCounterAdmin(TenantAdmin):
     list_display = ["salon", "period", "bookings", "messages"]
     list_filter = ["period"]
     list_select_related = ["salon"]

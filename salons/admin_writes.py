@@ -12,7 +12,6 @@ from contextlib import contextmanager
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
-from django.http import Http404
 
 from salonbot.admin import TenantAdmin
 from salonbot.errors import DomainError, InvalidInput
@@ -79,28 +78,7 @@ def adopt(obj: models.Model, saved: models.Model) -> None:
     obj._state.adding = False
 
 
-class TenantObjectAdmin(TenantAdmin):
-    """Another tenant's object is a 404 on its change, delete and history pages, as in the API.
-
-    (Django's admin would redirect to the index with "doesn't exist", telling that the id is real.)
-    """
-
-    def get_object(self, request, object_id, from_field=None):
-        obj = super().get_object(request, object_id, from_field)
-        if obj is None:
-            raise Http404
-        return obj
-
-    def get_changeform_initial_data(self, request):
-        """A new row starts in the salon the page works in (the header's choice)."""
-        initial = super().get_changeform_initial_data(request)
-        salon = getattr(request, "admin_salon", None)
-        if salon is not None and any(f.name == "salon" for f in self.model._meta.fields):
-            initial.setdefault("salon", salon.pk)
-        return initial
-
-
-class ServiceWritesAdmin(TenantObjectAdmin):
+class ServiceWritesAdmin(TenantAdmin):
     """A tenant admin whose saves are service calls: subclasses implement `save_model` (and
     `save_formset`) inside `with refusals():`."""
 

@@ -1,4 +1,5 @@
 import uuid
+import zoneinfo
 from decimal import Decimal
 
 from django.conf import settings
@@ -141,7 +142,11 @@ class MasterTimeOff(TimestampedModel):
         verbose_name_plural = _("master time off")
 
     def __str__(self):
-        return f"{self.master} off {self.start_ts:%Y-%m-%d %H:%M}–{self.end_ts:%Y-%m-%d %H:%M}"
+        # In the salon's wall time, as every page shows it (the salon is one query, or select_related).
+        zone = zoneinfo.ZoneInfo(self.salon.timezone)
+        start, end = self.start_ts.astimezone(zone), self.end_ts.astimezone(zone)
+        until = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%Y-%m-%d %H:%M}"
+        return f"{self.master} off {start:%Y-%m-%d %H:%M}–{until}"
 
 
 class Customer(TimestampedModel):

@@ -33,6 +33,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--disable-dev-shm-usage",
+    "--lang=en-GB",  # 24-hour time inputs, as the salon reads them
 ]
 VIEWPORT = {"width": 1400, "height": 900}
 SCREENSHOTS = Path(django_settings.VAR_DIR) / "screenshots"
