@@ -198,8 +198,11 @@ def _pick_any_master(salon: Salon, service: Service, start_ts: datetime, end_ts:
     return min(free, key=lambda m: (load.get(m.pk, 0), m.name, str(m.pk)))
 
 
-def _record(booking: Booking, *, actor, actor_kind, event, from_status="", changes=None, reason="") -> BookingEvent:
+def _record(
+    booking: Booking, *, actor, actor_kind, event, from_status="", changes=None, reason="", at=None
+) -> BookingEvent:
     return BookingEvent.objects.create(
+        created_at=at or timezone.now(),
         salon_id=booking.salon_id,
         booking=booking,
         actor=actor,
@@ -247,6 +250,7 @@ def create_booking(
     actor_kind: str | None = None,
     enforce_availability: bool = False,
     allow_outside_hours: bool = True,
+    at: datetime | None = None,
 ) -> Booking:
     """Book `master` (or any free master) for `service` at `start_ts`: the only way a booking comes to exist.
 
@@ -255,12 +259,15 @@ def create_booking(
     notice, horizon) — the bot books only what it offered. Staff may book outside the master's
     hours; the booking is flagged, and with `allow_outside_hours=False` (the admin, before the
     owner confirms) it is refused with `OutsideWorkingHours` instead.
+
+    `at` is when the booking is made, for data recorded after the fact (an import, the demo
+    salon): the time rules, the audit row and the reminders are judged as of then.
     """
     salon = _check_salon(actor, Salon.objects.get(pk=salon.pk))
     _check_service(salon, service)
     if master is None and service is None:
         raise InvalidInput("Give master_id, or service_id to let the salon pick a master.", field="master_id")
-    _check_times(start_ts, end_ts, timezone.now())
+    _check_times(start_ts, end_ts, at or timezone.now())
     end_ts = _end_ts(start_ts, end_ts, service)
 
     outside = False
@@ -275,7 +282,7 @@ def create_booking(
     if enforce_availability:
         _ensure_offered(salon, master, service, start_ts, end_ts)
 
-    consume_usage(salon=salon, kind="bookings")
+    consume_usage(salon=salon, kind="bookings", now=at)
 
     if customer is None and customer_phone:
         customer = upsert_customer(salon=salon, phone=customer_phone, name=customer_name)
@@ -312,8 +319,9 @@ def create_booking(
         actor_kind=actor_kind,
         event=BookingEventKind.CREATED,
         changes={"start_ts": start_ts.isoformat(), "end_ts": end_ts.isoformat(), "master_id": str(master.pk)},
+        at=at,
     )
-    plan_reminders(booking, salon.reminder_offsets_minutes)
+    plan_reminders(booking, salon.reminder_offsets_minutes, now=at)
     _announce(booking, BookingEventKind.CREATED)
     return booking
 
@@ -439,9 +447,18 @@ def _invalid_transition(booking: Booking, detail: str) -> InvalidTransition:
 
 @transaction.atomic
 def transition_booking(
-    *, actor, booking: Booking, action: str, reason: str = "", actor_kind: str | None = None
+    *,
+    actor,
+    booking: Booking,
+    action: str,
+    reason: str = "",
+    actor_kind: str | None = None,
+    at: datetime | None = None,
 ) -> Booking:
-    """Apply a status change (start, complete, cancel, no_show) under a row lock, with its audit row."""
+    """Apply a status change (start, complete, cancel, no_show) under a row lock, with its audit row.
+
+    `at`: when it happened, for data recorded after the fact (see `create_booking`).
+    """
     if action not in TRANSITIONS:
         raise InvalidInput(f"Unknown action '{action}'.")
     method_name, event = TRANSITIONS[action]
@@ -459,7 +476,7 @@ def transition_booking(
     else:
         method()
     booking.save()
-    _record(booking, actor=actor, actor_kind=actor_kind, event=event, from_status=from_status, reason=reason)
+    _record(booking, actor=actor, actor_kind=actor_kind, event=event, from_status=from_status, reason=reason, at=at)
     if booking.status not in ACTIVE_STATUSES:
         cancel_open_reminders(booking)
     _announce(booking, event)

@@ -9,7 +9,9 @@ class SalonbotConfig(AppConfig):
     verbose_name = "salonbot"
 
     def ready(self):
-        post_migrate.connect(create_cache_tables, sender=self, dispatch_uid="salonbot.create_cache_tables")
+        # No sender: post_migrate is sent only for apps with models, and this one has none. It runs
+        # once per such app; createcachetable is idempotent (one introspection when tables exist).
+        post_migrate.connect(create_cache_tables, dispatch_uid="salonbot.create_cache_tables")
 
 
 def create_cache_tables(using, **kwargs):

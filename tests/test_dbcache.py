@@ -80,13 +80,11 @@ def test_the_data_cache_and_the_counters_are_separate_tables(shared_cache):
 
 def test_migrate_creates_the_cache_tables(django_db_blocker, settings):
     """`migrate` runs createcachetable (salonbot/apps.py): a fresh database is ready for the cache."""
-    from salonbot.apps import create_cache_tables
-
     settings.CACHES = DATABASE_CACHES
     with django_db_blocker.unblock():
         with connection.cursor() as cursor:
             for table in ("test_shared_cache", "test_shared_ratelimit"):
                 cursor.execute(f"DROP TABLE IF EXISTS {table}")
-        create_cache_tables(using="default")
+        call_command("migrate", verbosity=0)
         tables = connection.introspection.table_names()
     assert {"test_shared_cache", "test_shared_ratelimit"} <= set(tables)

@@ -1,7 +1,7 @@
 """Where outbound messages go, chosen by `settings.WHATSAPP_BACKEND` like Django's e-mail backends.
 
 - "cloud": the Graph API over HTTP (`WHATSAPP_API_BASE_URL`, so tests can point it at a local server);
-- "console": prints each message (the default for the embedded run);
+- "console": logs one line per message (the default for the embedded run);
 - "memory": keeps them in `outbox` for tests;
 - or the dotted path of a BaseBackend subclass.
 """
@@ -15,12 +15,11 @@ import json
 import logging
 import math
 import os
-import sys
 import threading
 import uuid
 from collections import deque
 from datetime import UTC, datetime
-from typing import Any, TextIO
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -115,22 +114,30 @@ class CloudBackend(BaseBackend):
 
 
 class ConsoleBackend(BaseBackend):
-    """Prints each message readably; nothing leaves the machine."""
+    """Logs each message as one INFO line (recipient, type, the start of its text); nothing leaves
+    the machine. The embedded default's backend: readable beside the server's own output."""
 
-    def __init__(self, stream: TextIO | None = None) -> None:
-        self.stream = stream
-        self._lock = threading.Lock()
+    PREVIEW = 80
 
     def send(self, *, phone_number_id: str, body: dict[str, Any]) -> str:
         wamid = f"wamid.console-{uuid.uuid4()}"
-        rendered = json.dumps(body, ensure_ascii=False, indent=2)
-        header = f"WhatsApp {body.get('type')} message {wamid} from {phone_number_id} to {body.get('to')}"
-        # Resolved per call so that a test capturing stdout sees it; the lock keeps the lines of
-        # concurrent sends together.
-        stream = self.stream or sys.stdout
-        with self._lock:
-            print(f"{header}\n{rendered}\n{'-' * 79}", file=stream, flush=True)
+        text = " ".join(_visible_text(body).split())
+        if len(text) > self.PREVIEW:
+            text = text[: self.PREVIEW - 1] + "…"
+        logger.info("WhatsApp %s to +%s: %s [%s]", body.get("type"), body.get("to"), text, wamid)
         return wamid
+
+
+def _visible_text(body: dict[str, Any]) -> str:
+    """What the customer reads first: the text, an interactive body, or a template's name."""
+    kind = body.get("type")
+    if kind == "text":
+        return body.get("text", {}).get("body", "")
+    if kind == "interactive":
+        return body.get("interactive", {}).get("body", {}).get("text", "")
+    if kind == "template":
+        return f"template {body.get('template', {}).get('name', '')}"
+    return json.dumps(body.get(kind, {}), ensure_ascii=False)
 
 
 # The memory backend's state is module-level, like django.core.mail.outbox, so a test can read it

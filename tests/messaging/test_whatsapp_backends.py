@@ -2,6 +2,7 @@
 
 import email.utils
 import json
+import logging
 import os
 import re
 import socket
@@ -196,13 +197,19 @@ def test_one_http_client_is_reused_for_every_send(fake_graph):
 # --- console and memory backends ---------------------------------------------------------------
 
 
-def test_console_backend_prints_readably_and_returns_a_fake_wamid(capsys):
-    body = text_body(TO, "Olá! Marcação confirmada ✂️")
+def test_console_backend_logs_one_info_line_per_message(caplog):
+    caplog.set_level(logging.INFO, logger="messaging.whatsapp.backends")
+    body = text_body(TO, "Olá! Marcação confirmada ✂️\nSee you " + "soon " * 40)
     wamid = ConsoleBackend().send(phone_number_id=PHONE_NUMBER_ID, body=body)
     assert re.fullmatch(r"wamid\.console-[0-9a-f-]{36}", wamid)
-    out = capsys.readouterr().out
-    assert wamid in out and PHONE_NUMBER_ID in out and TO in out
-    assert "Olá! Marcação confirmada ✂️" in out  # not \u-escaped
+    (record,) = caplog.records
+    line = record.getMessage()
+    assert record.levelno == logging.INFO and "\n" not in line
+    assert line.startswith(f"WhatsApp text to +{TO}: Olá! Marcação confirmada ✂️ See you soon")  # not \u-escaped
+    assert "…" in line and wamid in line and len(line) < 200
+    interactive = buttons_body(TO, "Pick a time", [Button("t1", "10:00")])
+    ConsoleBackend().send(phone_number_id=PHONE_NUMBER_ID, body=interactive)
+    assert caplog.records[-1].getMessage().startswith(f"WhatsApp interactive to +{TO}: Pick a time")
 
 
 def test_memory_backend_records_sends_in_the_outbox():
