@@ -27,6 +27,7 @@ from bookings import availability
 from bookings import services as booking_services
 from bookings.models import ActorKind, Booking, BookingSource, Reminder, ReminderStatus
 from messaging.models import Conversation, Direction, Message, MessageStatus
+from messaging.services.confirmations import confirmation_key
 from salonbot.errors import BookingConflict
 from salons import services as salon_services
 from salons.models import Master, Salon, Service
@@ -305,6 +306,8 @@ def _conversations(salon, customers, masters, services, today: date, zone, now: 
             (Direction.IN, "Thanks 🙏"),
         ],
         paused=False,
+        # The bot's "Booked!" is the booking's confirmation (as in a real chat): none is sent again.
+        keys={5: confirmation_key(booked.pk)} if booked else {},
     )
     mehmet = customers[3]
     _transcript(
@@ -323,7 +326,7 @@ def _conversations(salon, customers, masters, services, today: date, zone, now: 
     )
 
 
-def _transcript(salon, customer, started: datetime, lines, *, paused: bool, waiting_from: int | None = None):
+def _transcript(salon, customer, started: datetime, lines, *, paused, waiting_from=None, keys=None):
     conversation, _created = Conversation.objects.get_or_create(
         salon=salon, wa_id=customer.phone.lstrip("+"), defaults={"customer": customer}
     )
@@ -341,6 +344,7 @@ def _transcript(salon, customer, started: datetime, lines, *, paused: bool, wait
             sent_at=at,
             delivered_at=None if inbound else at + timedelta(seconds=2),
             read_at=None if inbound else at + timedelta(seconds=40),
+            idempotency_key=(keys or {}).get(index),
         )
         Message.objects.filter(pk=message.pk).update(created_at=at)
     last_in = max(at for (direction, _text), at in zip(lines, stamps, strict=True) if direction == Direction.IN)

@@ -284,7 +284,8 @@ STORAGES = {
 # --- Celery ---------------------------------------------------------------------------------
 # Without Redis the broker is kombu's filesystem transport: the worker and beat still run as
 # processes and no server is needed (see README, "Background work").
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
+# "localhost": the filesystem transport ignores the host, but kombu warns at every start without one.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://localhost//")
 CELERY_BROKER_FOLDER = VAR_DIR / "broker"
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_FOLDER.mkdir(parents=True, exist_ok=True)  # kombu does not create it

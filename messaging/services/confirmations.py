@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import zoneinfo
 
-from django.utils import formats, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from bookings.models import Booking
@@ -27,9 +27,12 @@ def queue_booking_confirmation(*, booking_id) -> Message | None:
     booking = Booking.objects.select_related("salon", "customer", "service", "master").filter(pk=booking_id).first()
     if booking is None or booking.customer is None:
         return None
+    if booking.start_ts <= timezone.now():
+        return None  # a walk-in or a booking recorded after the fact: nothing to confirm any more
     conversation = conversation_for_customer(customer=booking.customer)
     if conversation is None:
-        logger.info("booking %s: the customer has no WhatsApp conversation; no confirmation", booking.code)
+        # Routine (booked by phone, no WhatsApp yet), so not worth a line per booking in the log.
+        logger.debug("booking %s: the customer has no WhatsApp conversation; no confirmation", booking.code)
         return None
     key = confirmation_key(booking.pk)
     try:

@@ -1,6 +1,9 @@
 """The WhatsApp confirmation queued when a booking is created (bookings.signals.booking_changed)."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from bookings import services as bookings
 from bookings.models import ActorKind, BookingSource
@@ -39,9 +42,8 @@ def book(salon, customer, django_capture_on_commit_callbacks):
                 service=service,
                 master=master,
                 customer=customer,
-                start_ts=next_monday_at(10),
                 source=BookingSource.API,
-                **extra,
+                **{"start_ts": next_monday_at(10), **extra},
             )
 
     return create
@@ -116,3 +118,9 @@ def test_the_text_follows_the_salon_language(salon, customer):
     )
     # No Russian catalogue yet: the English text, with the date formatted for the salon.
     assert booking.code in confirmations.confirmation_text(booking)
+
+
+def test_a_booking_that_has_already_started_is_not_confirmed(salon, customer, book):
+    ConversationFactory(salon=salon, customer=customer)
+    book(start_ts=timezone.now().replace(microsecond=0) - timedelta(minutes=10))  # a walk-in in the chair
+    assert not Message.objects.exists() and not backends.outbox
