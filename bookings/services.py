@@ -215,10 +215,13 @@ def _record(
     )
 
 
-def _announce(booking: Booking, event: str) -> None:
+def _announce(booking: Booking, event: str, *, recorded: bool = False) -> None:
+    """After commit, tell the higher apps; `recorded`: it happened earlier (`at`), nobody is to be told now."""
     booking_id, salon_id = booking.pk, booking.salon_id
     transaction.on_commit(
-        lambda: booking_changed.send(sender=Booking, booking_id=booking_id, salon_id=salon_id, event=event)
+        lambda: booking_changed.send(
+            sender=Booking, booking_id=booking_id, salon_id=salon_id, event=event, recorded=recorded
+        )
     )
 
 
@@ -322,7 +325,7 @@ def create_booking(
         at=at,
     )
     plan_reminders(booking, salon.reminder_offsets_minutes, now=at)
-    _announce(booking, BookingEventKind.CREATED)
+    _announce(booking, BookingEventKind.CREATED, recorded=at is not None)
     return booking
 
 

@@ -306,7 +306,7 @@ def _conversations(salon, customers, masters, services, today: date, zone, now: 
             (Direction.IN, "Thanks 🙏"),
         ],
         paused=False,
-        # The bot's "Booked!" is the booking's confirmation (as in a real chat): none is sent again.
+        # The bot's "Booked!" is the booking's confirmation, as in a real chat.
         keys={5: confirmation_key(booked.pk)} if booked else {},
     )
     mehmet = customers[3]

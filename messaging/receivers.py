@@ -18,8 +18,8 @@ logger = logging.getLogger(__name__)
 
 
 @receiver(booking_changed, dispatch_uid="messaging.booking_confirmation")
-def confirm_new_booking(sender, booking_id, salon_id, event, **kwargs):
-    if event != BookingEventKind.CREATED:
+def confirm_new_booking(sender, booking_id, salon_id, event, recorded=False, **kwargs):
+    if event != BookingEventKind.CREATED or recorded:
         return
     # Sent after the booking committed, inside the request that made it: a failure here must not
     # turn a booked slot into an error for the caller.

@@ -124,3 +124,9 @@ def test_a_booking_that_has_already_started_is_not_confirmed(salon, customer, bo
     ConversationFactory(salon=salon, customer=customer)
     book(start_ts=timezone.now().replace(microsecond=0) - timedelta(minutes=10))  # a walk-in in the chair
     assert not Message.objects.exists() and not backends.outbox
+
+
+def test_a_booking_recorded_after_the_fact_is_not_confirmed_now(salon, customer, book):
+    ConversationFactory(salon=salon, customer=customer)
+    book(at=timezone.now() - timedelta(days=3))  # an import, the demo salon: it was confirmed back then
+    assert not Message.objects.exists() and not backends.outbox
