@@ -192,7 +192,7 @@ def _fill(owner, salon: Salon, masters: dict, services: dict, now: datetime) -> 
             continue  # moved onto another visit's time: the plan has enough without it
     _walk_in(owner, salon, [masters["Olga"], masters["Anna"]], services["Beard trim"], now)
     _settle_reminders(salon, now)
-    _conversations(salon, customers, masters, services, today, zone, now)
+    _conversations(salon, customers, zone, now)
 
 
 def _fit(salon, visit: Visit, masters: dict, service, day: date, zone) -> tuple[Master, datetime] | None:
@@ -283,26 +283,35 @@ def _settle_reminders(salon: Salon, now: datetime) -> None:
         reminder.save(update_fields=["status", "sent_at", "attempts", "updated_at"])
 
 
-def _conversations(salon, customers, masters, services, today: date, zone, now: datetime) -> None:
+def _conversations(salon, customers, zone, now: datetime) -> None:
     lena = customers[0]
     booked = (
         Booking.objects.filter(salon=salon, customer=lena, source=BookingSource.WHATSAPP, start_ts__gt=now)
+        .select_related("service", "master")
         .order_by("start_ts")
         .first()
     )
-    when = booked.start_ts.astimezone(zone).strftime("%a %d %b, %H:%M") if booked else "Friday 10:00"
-    code = booked.code if booked else "DEMO1234"
+    if booked is not None:  # the chat in which the bot made her next booking
+        service, master = booked.service.name, booked.master.name
+        local = booked.start_ts.astimezone(zone)
+        day, at, booked_line = (
+            f"{local:%A}",
+            f"{local:%H:%M}",
+            f"on {local:%a %d %b, %H:%M}. Your code is {booked.code}",
+        )
+    else:
+        service, master, day, at, booked_line = "Haircut", "Anna", "Friday", "10:00", "on Friday at 10:00"
     _transcript(
         salon,
         lena,
         now - timedelta(hours=20),
         [
-            (Direction.IN, "Hi! Can I get a haircut with Anna this week?"),
-            (Direction.OUT, "Hello Lena! Anna has time on these days. Which one suits you?"),
-            (Direction.IN, "Friday please, in the morning"),
-            (Direction.OUT, "Friday morning with Anna: 09:00, 10:00, 11:15. Pick a time."),
-            (Direction.IN, "10:00"),
-            (Direction.OUT, f"Booked! Haircut with Anna on {when}. Your code is {code}. See you soon!"),
+            (Direction.IN, f"Hi! Can I get a {service.lower()} with {master} soon?"),
+            (Direction.OUT, f"Hello Lena! {master} has time on these days. Which one suits you?"),
+            (Direction.IN, f"{day} please"),
+            (Direction.OUT, f"{day} with {master}: pick a time."),
+            (Direction.IN, at),
+            (Direction.OUT, f"Booked! {service} with {master} {booked_line}. See you soon!"),
             (Direction.IN, "Thanks 🙏"),
         ],
         paused=False,

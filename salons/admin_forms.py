@@ -14,7 +14,7 @@ from salonbot.localtime import rezone
 
 from .forms import MinutesListField, WorkingHoursField
 from .models import Customer, Master, MasterTimeOff, Salon, Service
-from .services import PLATFORM_SALON_FIELDS
+from .services import OWNER_WRITABLE_SALON_FIELDS, PLATFORM_SALON_FIELDS
 from .validation import normalize_phone
 
 
@@ -42,20 +42,7 @@ class SalonAdminForm(forms.ModelForm):
 
     class Meta:
         model = Salon
-        fields = [
-            "name",
-            "timezone",
-            "language",
-            "currency",
-            "phone",
-            "address",
-            "whatsapp_phone_number_id",
-            "slot_interval_minutes",
-            "min_notice_minutes",
-            "max_advance_days",
-            "reminder_offsets_minutes",
-            *PLATFORM_SALON_FIELDS,
-        ]
+        fields = [*OWNER_WRITABLE_SALON_FIELDS, *PLATFORM_SALON_FIELDS]
         labels = {
             "language": _("Language"),
             "currency": _("Currency"),

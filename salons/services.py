@@ -14,7 +14,8 @@ from .models import Customer, Master, MasterTimeOff, Salon, Service, UsageCounte
 from .signals import customer_created, salon_changed
 from .validation import normalize_phone
 
-OWNER_WRITABLE_SALON_FIELDS = {
+# The salon's own settings, in the order forms show them.
+OWNER_WRITABLE_SALON_FIELDS = (
     "name",
     "timezone",
     "language",
@@ -26,7 +27,7 @@ OWNER_WRITABLE_SALON_FIELDS = {
     "min_notice_minutes",
     "max_advance_days",
     "reminder_offsets_minutes",
-}
+)
 # Fields only a super admin sets; the API ignores them from owners and the admin shows them read-only.
 PLATFORM_SALON_FIELDS = ("owner", "is_active", "max_bookings_per_month", "max_messages_per_month", "max_masters")
 
