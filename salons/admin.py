@@ -35,12 +35,15 @@ class SalonAdmin(ServiceWritesAdmin):
     list_select_related = ["owner"]
 
     def get_fieldsets(self, request, obj=None):
-        platform = _("Set by the platform operator.") if not request.user.is_super_admin else None
+        operator = request.user.is_super_admin
+        platform = None if operator else _("Set by the platform operator.")
+        # An owner is the owner: the field would only link to the user admin, which is not theirs.
+        plan = [f for f in services.PLATFORM_SALON_FIELDS if operator or f != "owner"]
         return [
             (None, {"fields": ["name", "timezone", "language", "currency", "phone", "address"]}),
             (_("WhatsApp"), {"fields": ["whatsapp_phone_number_id"]}),
             (_("Booking rules"), {"fields": BOOKING_RULES}),
-            (_("Plan and access"), {"fields": list(services.PLATFORM_SALON_FIELDS), "description": platform}),
+            (_("Plan and access"), {"fields": plan, "description": platform}),
         ]
 
     def get_readonly_fields(self, request, obj=None):

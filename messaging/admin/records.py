@@ -24,7 +24,7 @@ class MessageAdmin(TenantAdmin):
     search_fields = ["wamid", "text", "conversation__wa_id"]
     list_select_related = ["conversation__customer", "salon"]
     date_hierarchy = "created_at"
-    exclude = ["send_claimed_at"]
+    exclude = ["send_claimed_at", "sent_by"]  # sent_by is shown as `sender`, without a link
 
     @admin.display(description=_("text"))
     def short_text(self, message):
@@ -37,7 +37,12 @@ class MessageAdmin(TenantAdmin):
         return format_html('<a href="{}">{}</a>', url, message.conversation)
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in Message._meta.fields if f.name != "id"]
+        # `sent_by` as text: Django would link it to the user admin, which is the platform's.
+        return [f.name if f.name != "sent_by" else "sender" for f in Message._meta.fields if f.name != "id"]
+
+    @admin.display(description=_("sent by"))
+    def sender(self, message):
+        return message.sent_by.email if message.sent_by_id else ""
 
     def has_add_permission(self, request, *args):
         return False  # outbound messages are queued through the API or the bot

@@ -50,3 +50,9 @@ def test_owner_cannot_reach_user_admin_but_super_admin_sees_all(owner, super_adm
     assert admin_client(owner).get("/admin/accounts/user/").status_code == 403
     page = admin_client(super_admin).get("/admin/salons/salon/").content.decode()
     assert "Theirs" in page
+
+
+def test_an_owner_is_not_shown_a_link_to_the_user_admin(owner):
+    salon = factories.SalonFactory(owner=owner)
+    page = admin_client(owner).get(f"/admin/salons/salon/{salon.pk}/change/").content.decode()
+    assert "/admin/accounts/user/" not in page
