@@ -5,7 +5,7 @@ from salonbot.api.fields import StrictDateTimeField, TenantPrimaryKeyRelatedFiel
 from salons.models import Master, Salon, Service
 from salons.serializers import PhoneField
 
-from .models import Booking, BookingEvent, Reminder
+from .models import Booking, BookingEvent, Reminder, WaitlistEntry
 
 
 class MasterRefSerializer(serializers.Serializer):
@@ -115,4 +115,31 @@ class ReminderSerializer(serializers.ModelSerializer):
     class Meta:
         model = Reminder
         fields = ["id", "booking_id", "offset_minutes", "scheduled_at", "status", "attempts", "sent_at", "last_error"]
+        read_only_fields = fields
+
+
+class WaitlistEntrySerializer(serializers.ModelSerializer):
+    salon_id = serializers.UUIDField(read_only=True)
+    customer = CustomerRefSerializer(read_only=True)
+    service = ServiceRefSerializer(read_only=True)
+    master = MasterRefSerializer(read_only=True, allow_null=True)
+    booking_id = serializers.UUIDField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = WaitlistEntry
+        fields = [
+            "id",
+            "salon_id",
+            "customer",
+            "service",
+            "master",
+            "day",
+            "part",
+            "status",
+            "booking_id",
+            "offers_sent",
+            "last_offered_at",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = fields
