@@ -150,3 +150,20 @@ def test_purge_drops_only_long_expired_holds(salon, service, master):
     SlotHold.objects.filter(holder=HOLDER).update(expires_at=timezone.now() - timedelta(days=2))
     assert holds.purge_expired_holds() == 1
     assert list(SlotHold.objects.values_list("holder", flat=True)) == ["conversation:b"]
+
+
+def test_the_admin_calendar_shows_a_live_hold_greyed(salon, service, master, owner):
+    from django.test import Client
+
+    from tests.factories import PASSWORD
+
+    start = next_monday_at(10)
+    hold(salon, service, start, master)
+    client = Client()
+    assert client.login(email=owner.email, password=PASSWORD)
+    day = start.astimezone(ZoneInfo(salon.timezone)).date().isoformat()
+    page = client.get(f"/admin/bookings/booking/calendar/?salon={salon.pk}&date={day}").content.decode()
+    assert page.count('class="cell cell-held') == 4  # 10:00–11:00 on the 15-minute grid
+    SlotHold.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    page = client.get(f"/admin/bookings/booking/calendar/?salon={salon.pk}&date={day}").content.decode()
+    assert 'class="cell cell-held' not in page
