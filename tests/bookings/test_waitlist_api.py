@@ -44,6 +44,7 @@ def test_an_owner_lists_only_their_salons_entries_in_day_order(api, salon, entri
     assert first["id"] == str(entries[0].pk) and second["id"] == str(entries[1].pk)
     assert first["salon_id"] == str(salon.pk) and first["status"] == "WAITING"
     assert first["customer"]["name"] == f"Waiting {salon.name} 0" and first["master"] is None
+    assert first["part"] is None  # the whole day
     assert second["part"] == "evening" and second["master"]["name"] == f"Anna {salon.name}"
     assert set(first) == {
         "id",
