@@ -14,6 +14,7 @@ from datetime import datetime, time, timedelta
 
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from salonbot.errors import BookingConflict, InvalidInput
 from salons.models import Master, Salon, Service
@@ -21,6 +22,8 @@ from salons.models import Master, Salon, Service
 from . import availability
 from .models import Booking
 from .slots import busy_by_master, busy_window, policy_for
+
+HELD = _("That time is held for a customer who is confirming it in a chat; it frees up if they do not.")
 
 
 def lock_master(master: Master) -> Master:
@@ -33,7 +36,11 @@ def ensure_free(master: Master, start_ts: datetime, end_ts: datetime, *, holder:
         [master.pk], start_ts, end_ts, holder=holder, exclude_booking=exclude_booking, with_time_off=False
     )
     if busy[master.pk]:
-        raise BookingConflict()
+        # Say which, for the owner at the admin or the API (only on this refused path).
+        booked = Booking.objects.filter(master=master).active().overlapping(start_ts, end_ts)
+        if exclude_booking is not None:
+            booked = booked.exclude(pk=exclude_booking)
+        raise BookingConflict(None if booked.exists() else HELD)
 
 
 def pick_free_master(salon: Salon, service: Service, start_ts: datetime, end_ts: datetime, *, holder: str = ""):

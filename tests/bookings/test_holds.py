@@ -68,6 +68,7 @@ def test_the_api_answers_409_for_a_held_slot_and_hides_it_from_availability(api,
     hold(salon, service, start, master)
     response = api.post("/api/bookings", booking_body(salon, master, service, start), format="json")
     assert response.status_code == 409 and response.json()["code"] == "booking_conflict"
+    assert response.json()["detail"].startswith("That time is held for a customer")
     body = api.get(
         f"/api/salons/{salon.pk}/availability", {"date": start.date().isoformat(), "service_id": service.pk}
     ).json()
@@ -167,3 +168,20 @@ def test_the_admin_calendar_shows_a_live_hold_greyed(salon, service, master, own
     SlotHold.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
     page = client.get(f"/admin/bookings/booking/calendar/?salon={salon.pk}&date={day}").content.decode()
     assert 'class="cell cell-held' not in page
+
+
+def test_the_admin_cannot_book_over_a_live_hold_and_says_why(salon, service, master, owner):
+    from django.test import Client
+
+    from tests.bookings.test_admin import form_data
+    from tests.factories import PASSWORD
+
+    start = next_monday_at(10)
+    hold(salon, service, start, master)
+    client = Client()
+    assert client.login(email=owner.email, password=PASSWORD)
+    local = start.astimezone(ZoneInfo(salon.timezone))
+    response = client.post("/admin/bookings/booking/add/", form_data(salon, master, service, local))
+    assert response.status_code == 200  # the form again, with the refusal on it; not a 500
+    assert "held for a customer who is confirming it in a chat" in response.content.decode()
+    assert not Booking.objects.exists()
