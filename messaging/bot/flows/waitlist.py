@@ -45,7 +45,11 @@ def tap_join(turn: Turn, tap: Tap) -> Reply:
 
 
 def from_text(turn: Turn, meaning: Interpretation) -> Reply:
-    """ "Tell me if something frees up": for the day (and part, master) said now or earlier."""
+    """ "Tell me if something frees up": for the day (and part, master) said now or earlier, or
+    the one the bot has just offered to watch (a full day's "tell me if it frees up" row)."""
+    offered = _offered_join(turn)
+    if offered is not None and not (meaning.date or meaning.service_id):
+        return tap_join(turn, offered)
     d = turn.draft
     if meaning.service_id:
         d.service = meaning.service_id
@@ -61,6 +65,14 @@ def from_text(turn: Turn, meaning: Interpretation) -> Reply:
         d.part = part
         return Reply(str(texts.WAITLIST_WHICH_DAY) % {"service": service.name}, step=Step.WAITLIST)
     return join(turn, service_id=d.service, master_key=d.master or ANY, day=day, part=part)
+
+
+def _offered_join(turn: Turn) -> Tap | None:
+    for option_id, _title in turn.state.get("opts") or []:
+        tap = ids.parse(option_id)
+        if tap is not None and tap.kind == "wlj":
+            return tap
+    return None
 
 
 def join(turn: Turn, *, service_id: str, master_key: str, day: date, part: str | None) -> Reply:

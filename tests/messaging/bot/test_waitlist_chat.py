@@ -49,6 +49,14 @@ def test_a_full_day_offers_the_waiting_list_and_one_tap_joins_it(demo_chat, salo
     )
 
 
+def test_asking_in_words_after_a_full_day_joins_for_that_day(demo_chat, salon, demo):
+    fill_annas_day(salon, demo)
+    demo_chat.say("haircut with Anna tomorrow")
+    demo_chat.say("let me know if something frees up")
+    entry = WaitlistEntry.objects.get()
+    assert (entry.master.name, entry.day) == ("Anna", local_at(salon, 1, 0).date())
+
+
 def test_asking_in_words_joins_for_the_day_and_part_said(demo_chat, salon, demo):
     demo_chat.say("haircut friday evening")
     demo_chat.say("tell me if something frees up")
