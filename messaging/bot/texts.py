@@ -194,7 +194,7 @@ OFFER_DECLINED = _("All right. You stay on the waiting list for %(when)s.")
 # --- moving a booking -----------------------------------------------------------------------------
 
 MOVE_WHICH = _("Which booking shall I move?\n%(lines)s")
-MOVE_BUTTON_LIST = _("Bookings")
+MOVE_BUTTON_LIST = pgettext("bot: the button that opens a list of bookings", "Bookings")
 MOVE_ROW_DESCRIPTION = _("Move · %(service)s · %(master)s · %(code)s")
 NO_BOOKINGS_TO_MOVE = _("You have no upcoming bookings to move.")
 MOVING = _("Moving booking %(code)s (%(service)s, now %(when)s).")
