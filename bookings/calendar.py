@@ -41,7 +41,7 @@ class Cell:
 
     row: int
     start: datetime
-    kind: str  # "open", "off" (outside hours), "break", "timeoff"
+    kind: str  # "open", "off" (outside hours), "break", "timeoff", "held" (a customer confirming in a chat)
     note: str = ""
 
 
@@ -163,9 +163,14 @@ def day_grid(
     masters: Sequence[MasterDay],
     bookings: Sequence[Entry],
     time_off: Sequence[Entry] = (),
+    held: Sequence[Entry] = (),
     unassigned_name: str = "—",
 ) -> DayGrid:
-    """Lay out one salon-local day: every master gets a column, in the order given."""
+    """Lay out one salon-local day: every master gets a column, in the order given.
+
+    `held` are live slot holds: greyed like time off (nobody else can book them just now), but
+    they are no booking and vanish when the customer confirms, moves on or the hold runs out.
+    """
     day_start, day_end = _bounds(day, timezone)
     is_dst_day = (day_end - day_start) != timedelta(days=1)
     first, last = _window(day, timezone, interval, masters, bookings)
@@ -180,6 +185,7 @@ def day_grid(
         window = availability.working_window(master.working_hours, timezone, day) if master else None
         column.is_off_today = master is not None and window is None
         off = [(_utc(t.start), _utc(t.end), t.item) for t in time_off if t.key == column.key]
+        holds = [(_utc(h.start), _utc(h.end), h.item) for h in held if h.key == column.key]
         blocks = []
         for booking in (b for b in bookings if b.key == column.key):
             start, end = max(_utc(booking.start), first), min(_utc(booking.end), last)
@@ -195,8 +201,11 @@ def day_grid(
                 continue
             cell_end = row.start + step
             away = next((item for s, e, item in off if s < cell_end and row.start < e), None)
+            hold = next((item for s, e, item in holds if s < cell_end and row.start < e), None)
             if away is not None:
                 column.cells.append(Cell(row.index, row.start, "timeoff", str(away)))
+            elif hold is not None:
+                column.cells.append(Cell(row.index, row.start, "held", str(hold)))
             elif window is None or not (window[0][0] <= row.start and cell_end <= window[0][1]):
                 column.cells.append(Cell(row.index, row.start, "off"))
             elif _overlaps(window[1], row.start, cell_end):

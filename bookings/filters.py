@@ -8,7 +8,7 @@ from salonbot.api.filters import FilterSet
 from salons.models import Salon
 from salons.validation import normalize_phone
 
-from .models import Booking, BookingStatus, Reminder, ReminderStatus
+from .models import Booking, BookingStatus, DayPart, Reminder, ReminderStatus, WaitlistEntry, WaitlistStatus
 
 
 class BookingFilter(FilterSet):
@@ -58,3 +58,21 @@ class ReminderFilter(FilterSet):
     class Meta:
         model = Reminder
         fields = ["booking_id", "salon_id", "status"]
+
+
+class WaitlistFilter(FilterSet):
+    """Days are salon-local dates already: no zone to apply."""
+
+    salon_id = django_filters.UUIDFilter(field_name="salon_id")
+    customer_id = django_filters.UUIDFilter(field_name="customer_id")
+    service_id = django_filters.UUIDFilter(field_name="service_id")
+    master_id = django_filters.UUIDFilter(field_name="master_id")
+    status = django_filters.MultipleChoiceFilter(choices=WaitlistStatus.choices)
+    part = django_filters.ChoiceFilter(choices=DayPart.choices)
+    day = django_filters.DateFilter(field_name="day")
+    date_from = django_filters.DateFilter(field_name="day", lookup_expr="gte")
+    date_to = django_filters.DateFilter(field_name="day", lookup_expr="lte")
+
+    class Meta:
+        model = WaitlistEntry
+        fields = ["salon_id", "customer_id", "service_id", "master_id", "status", "part", "day"]

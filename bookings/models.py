@@ -205,3 +205,89 @@ class Reminder(TimestampedModel):
 
     def __str__(self):
         return f"{self.booking_id} -{self.offset_minutes}min {self.status}"
+
+
+class SlotHoldQuerySet(TenantQuerySet):
+    def live(self, now=None):
+        """Holds that still keep their interval: a hold ends by its timestamp alone, no task needed."""
+        return self.filter(expires_at__gt=now or timezone.now())
+
+
+class SlotHold(TimestampedModel):
+    """A master's interval kept for one customer while they look at the bot's confirm step.
+
+    Busy time everywhere (slots, create, any master, reschedule) counts the live holds of others
+    (`slots.busy_by_master`); confirming turns the hold into the booking in one transaction.
+    `holder` names who holds it (the bot uses its conversation), as bookings knows no messaging.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    salon = models.ForeignKey(Salon, on_delete=models.CASCADE, related_name="+")
+    master = models.ForeignKey(Master, on_delete=models.CASCADE, related_name="holds")
+    service = models.ForeignKey(Service, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    holder = models.CharField(max_length=100)
+    start_ts = models.DateTimeField(_("starts"))
+    end_ts = models.DateTimeField(_("ends"))
+    expires_at = models.DateTimeField(_("held until"))
+
+    objects = TenantManager.from_queryset(SlotHoldQuerySet)()
+
+    class Meta:
+        ordering = ["start_ts"]
+        indexes = [
+            models.Index(fields=["master", "expires_at"], name="hold_master_live_idx"),
+            models.Index(fields=["holder"], name="hold_holder_idx"),
+        ]
+        constraints = [models.CheckConstraint(condition=Q(end_ts__gt=F("start_ts")), name="hold_end_after_start")]
+
+    def __str__(self):
+        return f"{self.master_id} held for {self.holder}"
+
+
+class DayPart(models.TextChoices):
+    """Parts of a salon's day, in its wall time: morning until 12:00, afternoon until 17:00."""
+
+    MORNING = "morning", _("Morning")
+    AFTERNOON = "afternoon", _("Afternoon")
+    EVENING = "evening", _("Evening")
+
+
+class WaitlistStatus(models.TextChoices):
+    WAITING = "WAITING", _("Waiting")
+    BOOKED = "BOOKED", _("Booked")
+    REMOVED = "REMOVED", _("Removed")
+    EXPIRED = "EXPIRED", _("Expired")
+
+
+class WaitlistEntry(TimestampedModel):
+    """A customer waiting for a time on a day (optionally a part of it and a master) to free up.
+
+    Offered in the order they joined (`created_at`) whenever a cancellation, no-show or reschedule
+    frees matching time; the first to confirm books it, the others keep their place.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    salon = models.ForeignKey(Salon, on_delete=models.CASCADE, related_name="waitlist")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="waitlist")
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+")
+    master = models.ForeignKey(Master, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    day = models.DateField(_("day"), help_text=_("The salon-local day the customer waits for."))
+    part = models.CharField(_("part of the day"), max_length=10, choices=DayPart.choices, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=WaitlistStatus.choices, default=WaitlistStatus.WAITING
+    )
+    booking = models.ForeignKey(Booking, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    offers_sent = models.PositiveSmallIntegerField(_("offers sent"), default=0)
+    last_offered_at = models.DateTimeField(_("last offered"), null=True, blank=True)
+
+    objects = TenantManager()
+
+    class Meta:
+        ordering = ["day", "created_at", "id"]
+        verbose_name = _("waiting list entry")
+        verbose_name_plural = _("waiting list")
+        indexes = [models.Index(fields=["salon", "day", "status"], name="waitlist_match_idx")]
+
+    def __str__(self):
+        return f"{self.customer} {self.day}"

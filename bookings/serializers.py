@@ -1,11 +1,12 @@
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from salonbot.api.fields import StrictDateTimeField, TenantPrimaryKeyRelatedField
 from salons.models import Master, Salon, Service
 from salons.serializers import PhoneField
 
-from .models import Booking, BookingEvent, Reminder
+from .models import Booking, BookingEvent, DayPart, Reminder, WaitlistEntry
 
 
 class MasterRefSerializer(serializers.Serializer):
@@ -55,6 +56,11 @@ class BookingSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=DayPart.choices, allow_null=True))
+    def get_part(self, entry) -> str | None:
+        """morning, afternoon, evening, or null: the whole day."""
+        return entry.part or None
 
 
 class BookingCreateSerializer(serializers.Serializer):
@@ -116,3 +122,36 @@ class ReminderSerializer(serializers.ModelSerializer):
         model = Reminder
         fields = ["id", "booking_id", "offset_minutes", "scheduled_at", "status", "attempts", "sent_at", "last_error"]
         read_only_fields = fields
+
+
+class WaitlistEntrySerializer(serializers.ModelSerializer):
+    salon_id = serializers.UUIDField(read_only=True)
+    part = serializers.SerializerMethodField()
+    customer = CustomerRefSerializer(read_only=True)
+    service = ServiceRefSerializer(read_only=True)
+    master = MasterRefSerializer(read_only=True, allow_null=True)
+    booking_id = serializers.UUIDField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = WaitlistEntry
+        fields = [
+            "id",
+            "salon_id",
+            "customer",
+            "service",
+            "master",
+            "day",
+            "part",
+            "status",
+            "booking_id",
+            "offers_sent",
+            "last_offered_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=DayPart.choices, allow_null=True))
+    def get_part(self, entry) -> str | None:
+        """morning, afternoon, evening, or null: the whole day."""
+        return entry.part or None

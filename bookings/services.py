@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import logging
 import zoneinfo
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
@@ -17,7 +16,7 @@ from salonbot.errors import BookingConflict, InvalidInput, InvalidTransition, Ou
 from salons.models import Customer, Master, MasterTimeOff, Salon, Service
 from salons.services import consume_usage, upsert_customer
 
-from . import availability
+from . import availability, busy
 from .models import (
     ACTIVE_STATUSES,
     ActorKind,
@@ -25,10 +24,10 @@ from .models import (
     BookingEvent,
     BookingEventKind,
     BookingStatus,
+    SlotHold,
 )
 from .reminders import cancel_open_reminders, plan_reminders
 from .signals import booking_changed
-from .slots import policy_for
 
 logger = logging.getLogger(__name__)
 
@@ -108,13 +107,6 @@ def _end_ts(start_ts: datetime, end_ts: datetime | None, service: Service | None
     return end_ts
 
 
-def _has_overlap(master_id, start_ts, end_ts, exclude_pk=None) -> bool:
-    overlapping = Booking.objects.filter(master_id=master_id).active().overlapping(start_ts, end_ts)
-    if exclude_pk is not None:
-        overlapping = overlapping.exclude(pk=exclude_pk)
-    return overlapping.exists()
-
-
 def working_hours_problem(salon: Salon, master: Master, start_ts: datetime, end_ts: datetime) -> str | None:
     """Why [start_ts, end_ts) is off the master's hours (day off, outside the day, break, time off), or None."""
     zone = zoneinfo.ZoneInfo(salon.timezone)
@@ -151,51 +143,6 @@ def _check_working_hours(salon, master, start_ts, end_ts, *, allow_outside_hours
     if problem and not allow_outside_hours:
         raise OutsideWorkingHours(problem)
     return problem is not None
-
-
-def _pick_any_master(salon: Salon, service: Service, start_ts: datetime, end_ts: datetime) -> Master:
-    """The free master (working then, no time off, no booking) with the fewest bookings that day.
-
-    Candidates are locked in primary-key order, so two concurrent "any master" requests for
-    the same service wait for each other instead of both choosing the same master.
-    """
-    candidate_ids = list(
-        Master.objects.filter(salon=salon, is_active=True, services=service).order_by("pk").values_list("pk", flat=True)
-    )
-    masters = list(Master.objects.select_for_update().filter(pk__in=candidate_ids).order_by("pk"))
-    if not masters:
-        raise InvalidInput("No active master performs this service.", field="service_id")
-    ids = [m.pk for m in masters]
-    busy = set(
-        Booking.objects.filter(master_id__in=ids)
-        .active()
-        .overlapping(start_ts, end_ts)
-        .values_list("master_id", flat=True)
-    )
-    busy |= set(
-        MasterTimeOff.objects.filter(master_id__in=ids, start_ts__lt=end_ts, end_ts__gt=start_ts).values_list(
-            "master_id", flat=True
-        )
-    )
-    zone = zoneinfo.ZoneInfo(salon.timezone)
-    local_day = start_ts.astimezone(zone).date()
-    day_start = datetime.combine(local_day, time.min, tzinfo=zone)
-    day_end = datetime.combine(local_day + timedelta(days=1), time.min, tzinfo=zone)
-    load = dict(
-        Booking.objects.filter(master_id__in=ids, start_ts__gte=day_start, start_ts__lt=day_end)
-        .active()
-        .values("master_id")
-        .annotate(n=Count("pk"))
-        .values_list("master_id", "n")
-    )
-    free = [
-        m
-        for m in masters
-        if m.pk not in busy and availability.within_working_hours(m.working_hours, salon.timezone, start_ts, end_ts)
-    ]
-    if not free:
-        raise BookingConflict("No master who performs this service is free at that time.")
-    return min(free, key=lambda m: (load.get(m.pk, 0), m.name, str(m.pk)))
 
 
 def _record(
@@ -253,6 +200,7 @@ def create_booking(
     actor_kind: str | None = None,
     enforce_availability: bool = False,
     allow_outside_hours: bool = True,
+    holder: str = "",
     at: datetime | None = None,
 ) -> Booking:
     """Book `master` (or any free master) for `service` at `start_ts`: the only way a booking comes to exist.
@@ -262,6 +210,9 @@ def create_booking(
     notice, horizon) — the bot books only what it offered. Staff may book outside the master's
     hours; the booking is flagged, and with `allow_outside_hours=False` (the admin, before the
     owner confirms) it is refused with `OutsideWorkingHours` instead.
+
+    Someone else's live hold on the interval is a conflict like a booking; `holder`'s own hold
+    (the bot's confirm step) is not, and is turned into this booking in the same transaction.
 
     `at` is when the booking is made, for data recorded after the fact (an import, the demo
     salon): the time rules, the audit row and the reminders are judged as of then.
@@ -274,16 +225,17 @@ def create_booking(
     end_ts = _end_ts(start_ts, end_ts, service)
 
     outside = False
+    if master is None and holder:
+        master = _held_master(salon, service, start_ts, holder)  # "any master": the one kept for them
     if master is None:
-        master = _pick_any_master(salon, service, start_ts, end_ts)
+        master = busy.pick_free_master(salon, service, start_ts, end_ts, holder=holder)
     else:
         _check_master(salon, master, service)
-        master = Master.objects.select_for_update().get(pk=master.pk)
-        if _has_overlap(master.pk, start_ts, end_ts):
-            raise BookingConflict()
+        master = busy.lock_master(master)
+        busy.ensure_free(master, start_ts, end_ts, holder=holder)
         outside = _check_working_hours(salon, master, start_ts, end_ts, allow_outside_hours=allow_outside_hours)
     if enforce_availability:
-        _ensure_offered(salon, master, service, start_ts, end_ts)
+        busy.ensure_offered(salon, master, start_ts, end_ts, holder=holder)
 
     consume_usage(salon=salon, kind="bookings", now=at)
 
@@ -325,28 +277,24 @@ def create_booking(
         at=at,
     )
     plan_reminders(booking, salon.reminder_offsets_minutes, now=at)
+    _release(holder)
     _announce(booking, BookingEventKind.CREATED, recorded=at is not None)
     return booking
 
 
-def _ensure_offered(salon: Salon, master: Master, service, start_ts: datetime, end_ts: datetime) -> None:
-    busy = list(
-        MasterTimeOff.objects.filter(master=master, start_ts__lt=end_ts, end_ts__gt=start_ts).values_list(
-            "start_ts", "end_ts"
-        )
+def _held_master(salon: Salon, service: Service | None, start_ts: datetime, holder: str) -> Master | None:
+    hold = (
+        SlotHold.objects.live()
+        .filter(salon=salon, holder=holder, service=service, start_ts=start_ts)
+        .select_related("master")
+        .first()
     )
-    day = start_ts.astimezone(zoneinfo.ZoneInfo(salon.timezone)).date()
-    duration = int((end_ts - start_ts).total_seconds() // 60)
-    starts = availability.available_starts(
-        policy=policy_for(salon),
-        working_hours=master.working_hours,
-        busy=busy,
-        day=day,
-        duration_minutes=duration,
-        now=timezone.now(),
-    )
-    if start_ts not in starts:
-        raise BookingConflict("That time is no longer available.")
+    return hold.master if hold is not None else None
+
+
+def _release(holder: str) -> None:
+    if holder:
+        SlotHold.objects.filter(holder=holder).delete()
 
 
 def _lock(booking: Booking) -> Booking:
@@ -368,11 +316,13 @@ def reschedule_booking(
     customer_name: str | None = None,
     actor_kind: str | None = None,
     allow_outside_hours: bool = True,
+    holder: str = "",
 ) -> Booking:
     """Move a CONFIRMED booking in time, to another master or service, with every create-time check.
 
     A new start alone keeps the booking's length unless the service changes too (then the new
-    service's duration applies); an explicit `end_ts` always wins.
+    service's duration applies); an explicit `end_ts` always wins. `holder`'s own hold on the new
+    time (the bot's confirm step) is no conflict and ends with the move.
     """
     booking = _lock(booking)
     if booking.status != BookingStatus.CONFIRMED:
@@ -397,9 +347,7 @@ def reschedule_booking(
         else:
             new_end = end_ts
         new_end = _end_ts(new_start, new_end, new_service)
-        Master.objects.select_for_update().get(pk=new_master.pk)
-        if _has_overlap(new_master.pk, new_start, new_end, exclude_pk=booking.pk):
-            raise BookingConflict()
+        busy.ensure_free(busy.lock_master(new_master), new_start, new_end, holder=holder, exclude_booking=booking.pk)
         outside = _check_working_hours(salon, new_master, new_start, new_end, allow_outside_hours=allow_outside_hours)
         for field, old, new in (
             ("start_ts", booking.start_ts, new_start),
@@ -430,6 +378,7 @@ def reschedule_booking(
     )
     if "start_ts" in changes:
         plan_reminders(booking, salon.reminder_offsets_minutes)
+    _release(holder)
     _announce(booking, BookingEventKind.RESCHEDULED)
     return booking
 

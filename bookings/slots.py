@@ -1,7 +1,8 @@
 """Loads what the availability engine needs in a constant number of queries, then calls it.
 
-One master-day or a whole salon over a date range costs the same three queries: masters,
-active bookings in the window, time off in the window. No query per day, master or booking.
+One master-day or a whole salon over a date range costs the same two queries: the masters, and
+their busy time in the window (bookings, live holds of others, time off; `busy_by_master`). No
+query per day, master or booking.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from django.utils import timezone
 from salons.models import Master, MasterTimeOff, Salon, Service
 
 from . import availability
-from .models import Booking
+from .models import Booking, SlotHold
 
 
 def policy_for(salon: Salon) -> availability.SlotPolicy:
@@ -27,7 +28,7 @@ def policy_for(salon: Salon) -> availability.SlotPolicy:
     )
 
 
-def _window(salon: Salon, first: date, last: date) -> tuple[datetime, datetime]:
+def busy_window(salon: Salon, first: date, last: date) -> tuple[datetime, datetime]:
     """UTC bounds that cover every local day in [first, last], with a day's margin for DST and long jobs."""
     zone = zoneinfo.ZoneInfo(salon.timezone)
     return (
@@ -36,19 +37,35 @@ def _window(salon: Salon, first: date, last: date) -> tuple[datetime, datetime]:
     )
 
 
-def busy_by_master(master_ids: list, start: datetime, end: datetime) -> dict:
-    """Active bookings and time off of these masters overlapping [start, end): two queries."""
+def busy_by_master(
+    master_ids: list,
+    start: datetime,
+    end: datetime,
+    *,
+    holder: str = "",
+    exclude_booking=None,
+    with_time_off: bool = True,
+    now: datetime | None = None,
+) -> dict:
+    """What keeps these masters busy in [start, end), as {master_id: [(start, end), ...]}.
+
+    The one place busy time is computed (slots, create, any master, reschedule): active
+    bookings (but `exclude_booking`, the one being moved), the live holds of anyone but
+    `holder`, and time off (`with_time_off`; staff may book over it, flagged). One query.
+    """
+    bookings = Booking.objects.filter(master_id__in=master_ids).active().overlapping(start, end)
+    if exclude_booking is not None:
+        bookings = bookings.exclude(pk=exclude_booking)
+    holds = SlotHold.objects.live(now).filter(master_id__in=master_ids, start_ts__lt=end, end_ts__gt=start)
+    if holder:
+        holds = holds.exclude(holder=holder)
+    columns = ("master_id", "start_ts", "end_ts")
+    busy_rows = bookings.order_by().values_list(*columns).union(holds.order_by().values_list(*columns), all=True)
+    if with_time_off:
+        time_off = MasterTimeOff.objects.filter(master_id__in=master_ids, start_ts__lt=end, end_ts__gt=start)
+        busy_rows = busy_rows.union(time_off.order_by().values_list(*columns), all=True)
     busy: dict = defaultdict(list)
-    bookings = (
-        Booking.objects.filter(master_id__in=master_ids)
-        .active()
-        .overlapping(start, end)
-        .values_list("master_id", "start_ts", "end_ts")
-    )
-    time_off = MasterTimeOff.objects.filter(master_id__in=master_ids, start_ts__lt=end, end_ts__gt=start).values_list(
-        "master_id", "start_ts", "end_ts"
-    )
-    for master_id, s, e in [*bookings, *time_off]:
+    for master_id, s, e in busy_rows:
         busy[master_id].append((s, e))
     return busy
 
@@ -56,7 +73,7 @@ def busy_by_master(master_ids: list, start: datetime, end: datetime) -> dict:
 def master_slots(*, master: Master, day: date, duration_minutes: int, now: datetime | None = None) -> list[datetime]:
     """Free starts of one master on a salon-local day (the master's salon must be loaded or cheap)."""
     salon = master.salon
-    busy = busy_by_master([master.pk], *_window(salon, day, day))
+    busy = busy_by_master([master.pk], *busy_window(salon, day, day), now=now)
     return availability.available_starts(
         policy=policy_for(salon),
         working_hours=master.working_hours,
@@ -76,14 +93,30 @@ def eligible_masters(salon: Salon, service: Service, master: Master | None = Non
 
 
 def salon_slots(
-    *, salon: Salon, service: Service, days: list[date], master: Master | None = None, now: datetime | None = None
+    *,
+    salon: Salon,
+    service: Service,
+    days: list[date],
+    master: Master | None = None,
+    now: datetime | None = None,
+    holder: str = "",
+    exclude_booking=None,
 ) -> dict[date, list[tuple[datetime, list]]]:
-    """For each day, every free start with the ids of the masters free then ("any master")."""
+    """For each day, every free start with the ids of the masters free then ("any master").
+
+    `holder` sees its own hold as free; `exclude_booking` (a booking being moved) frees its time.
+    """
     masters = eligible_masters(salon, service, master)
     if not masters or not days:
         return {day: [] for day in days}
-    busy = busy_by_master([m.pk for m in masters], *_window(salon, min(days), max(days)))
     policy, now = policy_for(salon), now or timezone.now()
+    busy = busy_by_master(
+        [m.pk for m in masters],
+        *busy_window(salon, min(days), max(days)),
+        holder=holder,
+        exclude_booking=exclude_booking,
+        now=now,
+    )
     per_master = {
         m.pk: availability.available_starts_range(
             policy=policy,
@@ -108,6 +141,8 @@ def days_with_slots(
     limit: int = 7,
     master: Master | None = None,
     now: datetime | None = None,
+    holder: str = "",
+    exclude_booking=None,
 ) -> list[date]:
     """The next `limit` salon-local days (up to the booking horizon) on which a slot is free."""
     now = now or timezone.now()
@@ -118,7 +153,13 @@ def days_with_slots(
     masters = eligible_masters(salon, service, master)
     if not masters or start > last:
         return []
-    busy = busy_by_master([m.pk for m in masters], *_window(salon, start, last))
+    busy = busy_by_master(
+        [m.pk for m in masters],
+        *busy_window(salon, start, last),
+        holder=holder,
+        exclude_booking=exclude_booking,
+        now=now,
+    )
     return availability.first_days_with_slots(
         policy=policy,
         masters={m.pk: (m.working_hours, busy[m.pk]) for m in masters},

@@ -7,6 +7,7 @@ from . import availability_views, views
 router = OptionalSlashRouter()
 router.register("bookings", views.BookingViewSet, basename="booking")
 router.register("reminders", views.ReminderViewSet, basename="reminder")
+router.register("waitlist", views.WaitlistViewSet, basename="waitlist")
 
 UUID = r"(?P<pk>[0-9a-fA-F-]{36})"
 

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from salonbot.api.viewsets import TenantModelViewSet, TenantReadOnlyViewSet
 
 from . import selectors, serializers, services
-from .filters import BookingFilter, ReminderFilter
+from .filters import BookingFilter, ReminderFilter, WaitlistFilter
 from .models import BookingSource
 
 CONFLICT = OpenApiResponse(description="booking_conflict / invalid_transition")
@@ -107,3 +107,13 @@ class ReminderViewSet(TenantReadOnlyViewSet):
     filterset_class = ReminderFilter
     ordering_fields = ["scheduled_at", "created_at"]
     ordering = ["scheduled_at"]
+
+
+class WaitlistViewSet(TenantReadOnlyViewSet):
+    """Customers waiting for a full day to free up, in the order they joined (per day)."""
+
+    queryset = selectors.waitlist_entries()
+    serializer_class = serializers.WaitlistEntrySerializer
+    filterset_class = WaitlistFilter
+    ordering_fields = ["day", "created_at"]
+    ordering = ["day", "created_at", "id"]

@@ -93,6 +93,7 @@ class TemplatePurpose(models.TextChoices):
     REMINDER = "REMINDER", _("Reminder")
     CONFIRMATION = "CONFIRMATION", _("Confirmation")
     CANCELLATION = "CANCELLATION", _("Cancellation")
+    WAITLIST = "WAITLIST", _("Waiting-list offer")
     OTHER = "OTHER", _("Other")
 
 
@@ -101,7 +102,9 @@ class MessageTemplate(TimestampedModel):
 
     Booking templates (REMINDER, CONFIRMATION, CANCELLATION) are filled with these parameters, in
     order, as many as the body uses: {{1}} customer name, {{2}} salon-local date and time,
-    {{3}} service, {{4}} master, {{5}} booking code.
+    {{3}} service, {{4}} master, {{5}} booking code. A WAITLIST template (a freed time offered to
+    a waiting customer outside the 24-hour window) takes the first four, and its first button
+    must be a quick reply ("Book it"): its payload books the offered time.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

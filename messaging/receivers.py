@@ -12,6 +12,7 @@ from salons.signals import salon_changed
 
 from .models import Message
 from .services import confirmations, reminders, routing
+from .services.jobs import OFFER_FREED_TIME, enqueue
 from .signals import message_failed
 
 logger = logging.getLogger(__name__)
@@ -27,6 +28,21 @@ def confirm_new_booking(sender, booking_id, salon_id, event, recorded=False, **k
         confirmations.queue_booking_confirmation(booking_id=booking_id)
     except Exception:
         logger.exception("queueing the confirmation of booking %s failed", booking_id)
+
+
+# What gives a master's time back: it may be what a customer on the waiting list is waiting for.
+FREEING_EVENTS = (BookingEventKind.CANCELLED, BookingEventKind.NO_SHOW, BookingEventKind.RESCHEDULED)
+
+
+@receiver(booking_changed, dispatch_uid="messaging.waitlist_offers")
+def offer_freed_time(sender, booking_id, salon_id, event, **kwargs):
+    if event not in FREEING_EVENTS:
+        return
+    # A task: the offers go out from a worker, not inside the request that cancelled.
+    try:
+        enqueue(OFFER_FREED_TIME, str(booking_id), str(event))
+    except Exception:
+        logger.exception("enqueueing waiting-list offers for booking %s failed", booking_id)
 
 
 @receiver(salon_changed, dispatch_uid="messaging.forget_salon_route")

@@ -15,6 +15,10 @@ logger = logging.getLogger(__name__)
 # conversation's bot is not paused. kwargs: message_id, conversation_id, salon_id
 inbound_message = Signal()
 
+# A new inbound message that asks something, while a person has taken the conversation over:
+# the bot only acknowledges it (once), it does not answer it. kwargs: message_id, conversation_id, salon_id
+inbound_while_paused = Signal()
+
 # Any message stored, inbound or outbound (dashboard caches). kwargs: salon_id, direction
 message_stored = Signal()
 

@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from .bot.flows import waitlist as waitlist_offers
 from .services import delivery, ingest, recovery, reminders
 
 
@@ -42,3 +43,9 @@ def dispatch_due_reminders() -> int:
 @shared_task(name="messaging.send_reminder")
 def send_reminder(reminder_id: str) -> str:
     return reminders.send_reminder(reminder_id=reminder_id)
+
+
+@shared_task(name="messaging.offer_freed_time")
+def offer_freed_time(booking_id: str, event: str) -> int:
+    """A cancellation, no-show or reschedule freed time: offer it to the waiting list."""
+    return waitlist_offers.offer_freed_time(booking_id=booking_id, event=event)

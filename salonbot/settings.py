@@ -346,3 +346,5 @@ CELERY_BEAT_SCHEDULE["dispatch-due-reminders"] = {
     "schedule": env.float("REMINDER_DISPATCH_SECONDS", default=60.0),
 }
 CELERY_BEAT_SCHEDULE["flush-expired-tokens"] = {"task": "accounts.flush_expired_tokens", "schedule": 24 * 3600.0}
+CELERY_BEAT_SCHEDULE["expire-waitlist"] = {"task": "bookings.expire_waitlist", "schedule": 3600.0}
+CELERY_BEAT_SCHEDULE["purge-expired-holds"] = {"task": "bookings.purge_expired_holds", "schedule": 3600.0}

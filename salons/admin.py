@@ -23,7 +23,13 @@ from .models import Customer, Master, MasterTimeOff, Salon, Service, UsageCounte
 from .validation import WEEKDAYS
 
 TIME_OFF_FIELDS = ("start_ts", "end_ts", "reason")
-BOOKING_RULES = ["slot_interval_minutes", "min_notice_minutes", "max_advance_days", "reminder_offsets_minutes"]
+BOOKING_RULES = [
+    "slot_interval_minutes",
+    "min_notice_minutes",
+    "max_advance_days",
+    "reminder_offsets_minutes",
+    "hold_minutes",
+]
 
 
 @admin.register(Salon)

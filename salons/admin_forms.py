@@ -50,6 +50,7 @@ class SalonAdminForm(forms.ModelForm):
             "slot_interval_minutes": _("Start times every (minutes)"),
             "min_notice_minutes": _("Minimum notice (minutes)"),
             "max_advance_days": _("Bookable ahead (days)"),
+            "hold_minutes": _("Hold while confirming (minutes)"),
             "is_active": _("Active"),
             "max_bookings_per_month": _("Bookings per month"),
             "max_messages_per_month": _("WhatsApp messages per month"),
@@ -62,6 +63,7 @@ class SalonAdminForm(forms.ModelForm):
             "slot_interval_minutes": _("Customers are offered start times this far apart."),
             "min_notice_minutes": _("How long before the start a customer can still book."),
             "max_advance_days": _("How far ahead customers can book."),
+            "hold_minutes": _("A time a customer is confirming in the chat is kept for them this long."),
         }
 
     def clean_currency(self):

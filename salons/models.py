@@ -58,6 +58,8 @@ class Salon(TimestampedModel):
         default=60, validators=[MinValueValidator(1), MaxValueValidator(366)]
     )
     reminder_offsets_minutes = models.JSONField(default=default_reminder_offsets, blank=True)
+    # How long the bot keeps a slot for a customer who sees the confirm step (bookings.holds).
+    hold_minutes = models.PositiveSmallIntegerField(default=5, validators=[MinValueValidator(1), MaxValueValidator(60)])
 
     max_bookings_per_month = models.PositiveIntegerField(default=1000)
     max_messages_per_month = models.PositiveIntegerField(default=10000)
@@ -158,6 +160,9 @@ class Customer(TimestampedModel):
     name = models.CharField(max_length=200, blank=True)
     email = models.EmailField(blank=True)
     wa_id = models.CharField(max_length=64, blank=True)
+    # The name is the customer's own (told to the bot, or typed in by staff), not a guess from
+    # their WhatsApp profile: the bot asks once while this is False.
+    name_confirmed = models.BooleanField(default=False)
 
     objects = TenantManager()
 

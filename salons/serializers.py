@@ -52,6 +52,7 @@ class SalonSerializer(serializers.ModelSerializer):
             "min_notice_minutes",
             "max_advance_days",
             "reminder_offsets_minutes",
+            "hold_minutes",
             "max_bookings_per_month",
             "max_messages_per_month",
             "max_masters",

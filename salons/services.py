@@ -27,6 +27,7 @@ OWNER_WRITABLE_SALON_FIELDS = (
     "min_notice_minutes",
     "max_advance_days",
     "reminder_offsets_minutes",
+    "hold_minutes",
 )
 # Fields only a super admin sets; the API ignores them from owners and the admin shows them read-only.
 PLATFORM_SALON_FIELDS = ("owner", "is_active", "max_bookings_per_month", "max_messages_per_month", "max_masters")
@@ -161,7 +162,9 @@ def upsert_customer(*, salon: Salon, phone: str, name: str = "", wa_id: str = ""
 @transaction.atomic
 def create_customer(*, actor, salon: Salon, phone: str, name: str = "", email: str = "", wa_id: str = "") -> Customer:
     """Add a customer by hand; unlike `upsert_customer`, a phone the salon already has is refused."""
-    customer = Customer(salon=salon, phone=normalize_phone(phone), name=name, email=email, wa_id=wa_id)
+    customer = Customer(
+        salon=salon, phone=normalize_phone(phone), name=name, email=email, wa_id=wa_id, name_confirmed=bool(name)
+    )
     customer.full_clean()
     customer.save()
     transaction.on_commit(lambda: customer_created.send(sender=Customer, customer=customer))
@@ -172,10 +175,26 @@ def create_customer(*, actor, salon: Salon, phone: str, name: str = "", email: s
 def update_customer(*, actor, customer: Customer, **data) -> Customer:
     if "phone" in data:
         data["phone"] = normalize_phone(data["phone"])
+    if data.get("name"):
+        data["name_confirmed"] = True  # staff wrote it down: the bot need not ask again
     for field, value in data.items():
         setattr(customer, field, value)
     customer.full_clean()
     customer.save()
+    return customer
+
+
+MAX_NAME_LENGTH = 100
+
+
+@transaction.atomic
+def confirm_customer_name(*, customer: Customer, name: str) -> Customer:
+    """The customer told us their name (the bot asks once): stored, and not asked again."""
+    name = " ".join((name or "").split())[:MAX_NAME_LENGTH]
+    if not name:
+        raise InvalidInput(_("The name must not be empty."), field="name")
+    Customer.objects.filter(pk=customer.pk).update(name=name, name_confirmed=True, updated_at=timezone.now())
+    customer.name, customer.name_confirmed = name, True
     return customer
 
 

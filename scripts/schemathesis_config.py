@@ -23,6 +23,7 @@ DETAIL_PATHS = {
     "reminders": "bookings.Reminder",
     "conversations": "messaging.Conversation",
     "templates": "messaging.MessageTemplate",
+    "waitlist": "bookings.WaitlistEntry",
 }
 
 
@@ -45,6 +46,17 @@ def seed_more(owner) -> None:
         )
     except Exception as exc:  # coverage only: a changed booking API must not stop the fuzzing
         print(f"schemathesis: no demo booking ({exc.__class__.__name__}: {exc})", file=sys.stderr)
+    try:
+        from bookings.waitlist import join_waitlist
+
+        join_waitlist(
+            salon=salon,
+            customer=customer,
+            service=master.services.order_by("pk").first(),
+            day=timezone.now().date() + timedelta(days=3),
+        )
+    except Exception as exc:  # coverage only, as above
+        print(f"schemathesis: no waiting-list entry ({exc.__class__.__name__}: {exc})", file=sys.stderr)
 
 
 def main() -> None:

@@ -18,6 +18,7 @@ from django.test import Client
 from django.utils import timezone
 
 from bookings import services as booking_services
+from bookings import waitlist
 from bookings.models import Booking, BookingSource
 from messaging.models import Direction, WebhookEvent
 from salonbot.tenancy import TenantQuerySet
@@ -51,6 +52,7 @@ def populate(owner, tag: str):
         customer_name=f"{tag} Customer",
         source=BookingSource.API,
     )
+    waitlist.join_waitlist(salon=salon, customer=customer, service=service, day=start.date(), master=master)
     conversation = ConversationFactory(salon=salon, customer=customer, wa_id=f"4917000{len(tag)}{ord(tag[0])}")
     MessageFactory(conversation=conversation, text=f"{tag} says hello")
     MessageFactory(

@@ -81,6 +81,8 @@ def test_a_bot_booking_in_the_worker_reaches_the_web_servers_dashboard_within_tw
     salon = factories.SalonFactory(owner=owner, timezone="Europe/Berlin", whatsapp_phone_number_id=meta.PHONE_NUMBER_ID)
     haircut = factories.ServiceFactory(salon=salon, name="Haircut", duration_minutes=45)
     factories.MasterFactory(salon=salon, name="Anna", services=[haircut], working_hours=EVERY_DAY)
+    # A returning customer: the bot knows her name and goes straight to the confirmation.
+    factories.CustomerFactory(salon=salon, phone=f"+{meta.CUSTOMER}", name=meta.CUSTOMER_NAME, name_confirmed=True)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "DATABASE_URL": database_url(), "SALONBOT_VAR_DIR": str(tmp_path)}

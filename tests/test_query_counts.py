@@ -1,14 +1,19 @@
 """Every list endpoint runs the same number of queries whatever the page size."""
 
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from bookings.models import WaitlistEntry
 from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-LIST_ENDPOINTS = ["/api/salons", "/api/masters", "/api/services", "/api/customers"]
+LIST_ENDPOINTS = ["/api/salons", "/api/masters", "/api/services", "/api/customers", "/api/waitlist"]
 
 
 def query_count(api, url, **params) -> int:
@@ -23,9 +28,13 @@ def many_rows(owner):
     salons = factories.SalonFactory.create_batch(3, owner=owner)
     for salon in salons:
         services = factories.ServiceFactory.create_batch(20, salon=salon)
-        for i in range(20):
-            factories.MasterFactory(salon=salon, services=services[i : i + 3])
-        factories.CustomerFactory.create_batch(20, salon=salon)
+        masters = [factories.MasterFactory(salon=salon, services=services[i : i + 3]) for i in range(20)]
+        customers = factories.CustomerFactory.create_batch(20, salon=salon)
+        day = timezone.now().astimezone(ZoneInfo(salon.timezone)).date() + timedelta(days=1)
+        WaitlistEntry.objects.bulk_create(
+            WaitlistEntry(salon=salon, customer=c, service=services[i], master=masters[i] if i % 2 else None, day=day)
+            for i, c in enumerate(customers)
+        )
     return salons
 
 

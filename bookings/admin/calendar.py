@@ -1,9 +1,10 @@
 """The day calendar at /admin/bookings/booking/calendar/?date=YYYY-MM-DD&salon=<id>.
 
 A column per active master on the salon's slot grid; bookings as blocks coloured by status;
-hours outside work, breaks and time off greyed; an empty slot links to the add form prefilled.
-Server-rendered and CSP-clean (static placement classes, no inline style or script); four
-queries for the salon's day whatever it holds (salon, masters, bookings, time off).
+hours outside work, breaks, time off and slots held for a customer confirming in a chat
+greyed; an empty slot links to the add form prefilled. Server-rendered and CSP-clean (static
+placement classes, no inline style or script); five queries for the salon's day whatever it
+holds (salon, masters, bookings, time off, holds).
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ def calendar_view(model_admin, request):
             time_off=[
                 layout.Entry(t.master_id, t.start_ts, t.end_ts, t.reason or _("Time off")) for t in schedule.time_off
             ],
+            held=[layout.Entry(h.master_id, h.start_ts, h.end_ts, _("Held in a chat")) for h in schedule.holds],
             unassigned_name=_("No master"),
         )
         url = reverse("admin:bookings_booking_calendar")

@@ -8,7 +8,8 @@ conversation that is still unanswered and then this one, and saves the state wit
 - each reply is queued with the idempotency key `bot:<inbound message id>` (the booked message
   with the booking's confirmation key), and the ids answered are kept in `bot_state["seen"]`,
   so the same message is never answered twice, however often it is handed in;
-- state is dropped after 30 idle minutes: the next message starts again from the menu and says so.
+- state is dropped after 30 idle minutes: the next message starts again from the menu and says so;
+- a slot held on the confirm step is let go as soon as the reply is anything else.
 """
 
 from __future__ import annotations
@@ -19,15 +20,16 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone, translation
 
+from bookings.holds import release_holds
 from messaging.models import Conversation, Direction, Message
-from messaging.services import outbound
-from messaging.whatsapp.messages import Section
-from salonbot.errors import DomainError
 
 from . import ids, render, texts
 from .freetext import respond
 from .render import Reply
-from .turn import BOOKING_STEPS, Turn, clear_draft
+from .send import queue_reply
+from .state import BOOKING_STEPS, Draft, Step
+from .taps import STANDALONE
+from .turn import Turn, holder_of
 
 logger = logging.getLogger(__name__)
 
@@ -100,14 +102,21 @@ def _answer(conversation: Conversation, state: dict, inbound: Message) -> Messag
     at = inbound.sent_at or now
     with translation.override(salon.language):
         expired = _expired(state, at)
-        if expired and ids.parse(inbound.reply_id) is not None:
+        tap = ids.parse(inbound.reply_id)
+        if expired and tap is not None and tap.kind not in STANDALONE:
             # A tap on a list from before the pause: start again from the menu rather than act on it.
             reply = render.menu(salon.name, greet=False)
         else:
-            reply = respond(Turn(conversation=conversation, salon=salon, inbound=inbound, now=now, state=state))
+            turn = Turn(conversation=conversation, salon=salon, inbound=inbound, now=now, state=state)
+            reply = respond(turn)
+            turn.draft.save(state)
         if expired and reply is not None:
             reply = reply.after(str(texts.EXPIRED))
         message = _queue(conversation, reply, inbound) if reply is not None else None
+    if state.get("held") and (reply is None or reply.step != Step.CONFIRM):
+        # The customer moved on from the confirm step: the time they were shown is free again now.
+        release_holds(holder=holder_of(conversation.pk))
+        state.pop("held")
     _remember(state, inbound, at, reply)
     return message
 
@@ -117,20 +126,20 @@ def _expired(state: dict, at: datetime) -> bool:
     last = _parse(state.get("at"))
     if last is None or at - last < IDLE_EXPIRY:
         return False
-    in_flow = state.get("step") in (*BOOKING_STEPS, "bookings", "cancel")
-    clear_draft(state)
+    in_flow = Step.parse(state.get("step")) in (*BOOKING_STEPS, Step.BOOKINGS, Step.CANCEL, Step.MOVE)
+    Draft().save(state)
     state.pop("opts", None)
-    state["step"] = "menu"
+    state["step"] = Step.MENU
     return in_flow
 
 
 def _remember(state: dict, inbound: Message, at: datetime, reply: Reply | None) -> None:
     if reply is not None:
-        state["step"] = reply.step or "menu"
+        state["step"] = str(reply.step or Step.MENU)
         state["offset"] = reply.offset
         state["opts"] = reply.options()
-        if reply.step == "human":  # a person answers from here; the bot starts afresh when resumed
-            clear_draft(state)
+        if reply.step == Step.HUMAN:  # a person answers from here; the bot starts afresh when resumed
+            Draft().save(state)
             state.pop("opts", None)
     last = _parse(state.get("at"))
     state["at"] = max(at, last).isoformat() if last else at.isoformat()
@@ -140,24 +149,7 @@ def _remember(state: dict, inbound: Message, at: datetime, reply: Reply | None) 
 
 
 def _queue(conversation: Conversation, reply: Reply, inbound: Message) -> Message | None:
-    key = reply.idempotency_key or reply_key(inbound.pk)
-    try:
-        if reply.rows:
-            return outbound.queue_list(
-                conversation=conversation,
-                text=reply.text,
-                button=reply.button,
-                sections=[Section(reply.section, reply.rows)],
-                idempotency_key=key,
-            )
-        if reply.buttons:
-            return outbound.queue_buttons(
-                conversation=conversation, text=reply.text, buttons=reply.buttons, idempotency_key=key
-            )
-        return outbound.queue_text(conversation=conversation, text=reply.text, idempotency_key=key)
-    except DomainError as exc:  # the plan's message limit, an inactive salon, a closed window
-        logger.warning("bot reply to message %s not queued: %s", inbound.pk, exc.detail)
-        return None
+    return queue_reply(conversation, reply, reply.idempotency_key or reply_key(inbound.pk))
 
 
 def _apologise(message_id) -> list[Message]:

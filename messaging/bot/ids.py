@@ -9,10 +9,18 @@ the conversation's state. Grammar (fields are separated by ":", none contains on
     mst:<service>:<master|any>         more:mst:<service>:<offset>
     day:<service>:<master|any>:<YYYY-MM-DD>
                                        more:day:<service>:<master|any>:<first day of the page>
+    part:<service>:<master|any>:<YYYY-MM-DD>:<morning|afternoon|evening>
     slot:<service>:<master|any>:<YYYYMMDDTHHMMZ>
-                                       more:slot:<service>:<master|any>:<YYYY-MM-DD>:<offset>
-    ok:<service>:<master|any>:<YYYYMMDDTHHMMZ>    chg:<service>:<master|any>
+                                       more:slot:<service>:<master|any>:<YYYY-MM-DD>:<offset>[:<part>]
+    ok:<service>:<master|any>:<YYYYMMDDTHHMMZ>    chg:<service>:<master|any>    name:profile
     cxl:<booking>  cxl-yes:<booking>  cxl-no:<booking>       more:bk:<offset>
+    mvb:<booking>                      mv:<booking>:<master>:<YYYYMMDDTHHMMZ>     (move a booking)
+    wlj:<service>:<master|any>:<YYYY-MM-DD>:<part|all>                         (join the waiting list)
+    wl:<entry>:<master>:<YYYYMMDDTHHMMZ>    wl-no:<entry>                      (a waiting-list offer)
+
+Ids of messages sent before a kind or field was added keep their meaning: new fields are
+optional at the end, new kinds are new prefixes. A waiting-list offer may go out as a template
+whose quick-reply payload is its `wl:` id; the tap comes back with that payload.
 
 Starts are UTC in ISO 8601's basic format (no ":"); every id stays far below the 200-character
 row-id limit (about 100 characters at most).
@@ -25,6 +33,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 ANY = "any"
+ALL = "all"  # the whole day, where a part of it could be named
+PARTS = ("morning", "afternoon", "evening")
 _STAMP = "%Y%m%dT%H%MZ"
 
 
@@ -40,6 +50,8 @@ class Tap:
     booking: str | None = None
     offset: int = 0
     more: str | None = None  # for kind "more": which list pages on
+    part: str | None = None  # morning, afternoon, evening
+    entry: str | None = None  # a waiting-list entry
 
 
 def stamp(start: datetime) -> str:
@@ -70,6 +82,10 @@ def slot(service_id, master_id, start: datetime) -> str:
     return f"slot:{service_id}:{master_id}:{stamp(start)}"
 
 
+def part(service_id, master_id, value: date, name: str) -> str:
+    return f"part:{service_id}:{master_id}:{value.isoformat()}:{name}"
+
+
 def confirm(service_id, master_id, start: datetime) -> str:
     return f"ok:{service_id}:{master_id}:{stamp(start)}"
 
@@ -80,6 +96,30 @@ def change(service_id, master_id) -> str:
 
 def cancel(booking_id, answer: str = "") -> str:
     return f"cxl{'-' + answer if answer else ''}:{booking_id}"
+
+
+def name_as_profile() -> str:
+    return "name:profile"
+
+
+def pick_move(booking_id) -> str:
+    return f"mvb:{booking_id}"
+
+
+def move(booking_id, master_id, start: datetime) -> str:
+    return f"mv:{booking_id}:{master_id}:{stamp(start)}"
+
+
+def join_waitlist(service_id, master_id, value: date, part_name: str | None) -> str:
+    return f"wlj:{service_id}:{master_id}:{value.isoformat()}:{part_name or ALL}"
+
+
+def offer(entry_id, master_id, start: datetime) -> str:
+    return f"wl:{entry_id}:{master_id}:{stamp(start)}"
+
+
+def decline_offer(entry_id) -> str:
+    return f"wl-no:{entry_id}"
 
 
 def more(what: str, *fields) -> str:
@@ -108,8 +148,33 @@ def _parse(parts: list[str]) -> Tap | None:
         return Tap("day", service=_uuid(fields[0]), master=_master(fields[1]), day=date.fromisoformat(fields[2]))
     if kind in ("slot", "ok") and len(fields) == 3:
         return Tap(kind, service=_uuid(fields[0]), master=_master(fields[1]), start=parse_stamp(fields[2]))
-    if kind in ("cxl", "cxl-yes", "cxl-no") and len(fields) == 1:
+    if kind in ("cxl", "cxl-yes", "cxl-no", "mvb") and len(fields) == 1:
         return Tap(kind, booking=_uuid(fields[0]))
+    if kind == "part" and len(fields) == 4:
+        return Tap(
+            "part",
+            service=_uuid(fields[0]),
+            master=_master(fields[1]),
+            day=date.fromisoformat(fields[2]),
+            part=_part(fields[3]),
+        )
+    if kind == "name" and fields == ["profile"]:
+        return Tap("name")
+    if kind == "mv" and len(fields) == 3:
+        return Tap("mv", booking=_uuid(fields[0]), master=_uuid(fields[1]), start=parse_stamp(fields[2]))
+    if kind == "wlj" and len(fields) == 4:
+        part_name = None if fields[3] == ALL else _part(fields[3])
+        return Tap(
+            "wlj",
+            service=_uuid(fields[0]),
+            master=_master(fields[1]),
+            day=date.fromisoformat(fields[2]),
+            part=part_name,
+        )
+    if kind == "wl" and len(fields) == 3:
+        return Tap("wl", entry=_uuid(fields[0]), master=_uuid(fields[1]), start=parse_stamp(fields[2]))
+    if kind == "wl-no" and len(fields) == 1:
+        return Tap("wl-no", entry=_uuid(fields[0]))
     if kind == "more" and fields:
         return _parse_more(fields[0], fields[1:])
     return None
@@ -124,7 +189,7 @@ def _parse_more(what: str, fields: list[str]) -> Tap | None:
         return Tap(
             "more", more=what, service=_uuid(fields[0]), master=_master(fields[1]), day=date.fromisoformat(fields[2])
         )
-    if what == "slot" and len(fields) == 4:
+    if what == "slot" and len(fields) in (4, 5):
         return Tap(
             "more",
             more=what,
@@ -132,6 +197,7 @@ def _parse_more(what: str, fields: list[str]) -> Tap | None:
             master=_master(fields[1]),
             day=date.fromisoformat(fields[2]),
             offset=_offset(fields[3]),
+            part=_part(fields[4]) if len(fields) == 5 else None,
         )
     return None
 
@@ -142,6 +208,12 @@ def _uuid(value: str) -> str:
 
 def _master(value: str) -> str:
     return ANY if value == ANY else _uuid(value)
+
+
+def _part(value: str) -> str:
+    if value not in PARTS:
+        raise ValueError(value)
+    return value
 
 
 def _offset(value: str) -> int:

@@ -85,6 +85,11 @@ TOMORROW = _("Tomorrow")
 
 MENU = _("Hello! This is the booking assistant of %(salon)s. What would you like to do?")
 MENU_AGAIN = _("What would you like to do?")
+MENU_NAMED = _("Hello, %(name)s! This is the booking assistant of %(salon)s. What would you like to do?")
+MENU_REBOOK = _(
+    "Hello, %(name)s! Good to see you again. Book %(service)s with %(master)s again, or something else?\n"
+    "(To talk to someone from %(salon)s, just write “person”.)"
+)
 BOOK = _("Book a visit")
 MY_BOOKINGS = _("My bookings")
 HUMAN = _("Talk to a person")
@@ -117,12 +122,30 @@ DAYS_BUTTON = _("Days")
 NO_DAYS = _("Sorry, there are no free times for %(service)s in the coming weeks.")
 DAY_FULL = _("Sorry, there are no free times on %(day)s.")
 TIME_PROMPT = _("Free times on %(day)s. Which one suits you?")
+TIME_PROMPT_PART = _("Free times on %(day)s %(part)s. Which one suits you?")
+PART_PROMPT = _("There are many free times on %(day)s. Which part of the day suits you?")
+# Button titles (with the count of free starts after them) and the phrase "on Friday <part>".
+PART_NAMES = {
+    "morning": pgettext("bot: part of the day, a button", "Morning"),
+    "afternoon": pgettext("bot: part of the day, a button", "Afternoon"),
+    "evening": pgettext("bot: part of the day, a button", "Evening"),
+}
+PART_PHRASES = {
+    "morning": pgettext("bot: free times on Friday ...", "in the morning"),
+    "afternoon": pgettext("bot: free times on Friday ...", "in the afternoon"),
+    "evening": pgettext("bot: free times on Friday ...", "in the evening"),
+}
+NOTHING_IN_PART = _("Sorry, nothing is free on %(day)s %(part)s.")
 TIMES_BUTTON = _("Times")
 TAKEN = _("Sorry, that time has just been taken.")
 NOT_FREE = _("Sorry, %(time)s on %(day)s is not free.")
 ALTERNATIVES = _("The nearest free times are:")
 CONFIRM_PROMPT = _(
     "Please check your booking:\n%(service)s, %(duration)s, %(price)s\n%(master)s\n%(when)s\nIs that right?"
+)
+CONFIRM_PROMPT_NAME = _(
+    "Please check your booking:\n%(service)s, %(duration)s, %(price)s\n%(master)s\n%(when)s\nName: %(name)s\n"
+    "Is that right?"
 )
 WITH_MASTER = _("with %(master)s")
 WITH_ANY_MASTER = _("with any free master")
@@ -135,6 +158,50 @@ BOOKED = _(
 )
 ALREADY_BOOKED = _("You are already booked for that time: booking %(code)s.")
 BOOKING_FAILED = _("Sorry, I cannot book online right now. Tap “Talk to a person” and the salon will help.")
+
+NAME_PROMPT = _("One more thing before I book: what name should I put the booking under? Tap it below or write it.")
+NAME_PROMPT_WRITE = _("One more thing before I book: what name should I put the booking under? Please write it.")
+NAME_THANKS = _("Thank you, %(name)s!")
+
+# --- small talk -----------------------------------------------------------------------------------
+
+WELCOME = _("You're welcome! Write any time if you need something else.")
+WELCOME_SHORT = _("You're welcome!")
+GOODBYE = _("Goodbye! See you at %(salon)s.")
+GREAT = _("Great! Write any time if you need something else.")
+
+# --- the waiting list -----------------------------------------------------------------------------
+
+WAITLIST_ROW = _("Tell me if it frees up")
+WAITLIST_BUTTON = pgettext("bot: a button, at most 20 characters", "Notify me if freed")
+WAITLIST_ROW_DESCRIPTION = _("Waiting list for %(when)s")
+WAITLIST_JOINED = _(
+    "Done: you are on the waiting list for %(service)s on %(when)s. If a time frees up, I will write to you "
+    "here; the first to confirm gets it."
+)
+WAITLIST_WHICH_DAY = _("Which day should I watch for %(service)s? Write it, for example “Friday evening”.")
+WAITLIST_WHICH_SERVICE = _("Which service should I watch for?")
+OFFER = _(
+    "Good news, %(name)s! A time you were waiting for is free:\n%(service)s with %(master)s\n%(when)s\n"
+    "The first to confirm gets it. Shall I book it?"
+)
+OFFER_BOOK = _("Book it")
+OFFER_DECLINE = _("Not this one")
+OFFER_GONE = _("Sorry, someone else was quicker and that time is taken. You stay on the waiting list for %(when)s.")
+OFFER_CLOSED = _("Sorry, this offer is no longer open.")
+OFFER_DECLINED = _("All right. You stay on the waiting list for %(when)s.")
+
+# --- moving a booking -----------------------------------------------------------------------------
+
+MOVE_WHICH = _("Which booking shall I move?\n%(lines)s")
+MOVE_BUTTON_LIST = pgettext("bot: the button that opens a list of bookings", "Bookings")
+MOVE_ROW_DESCRIPTION = _("Move · %(service)s · %(master)s · %(code)s")
+NO_BOOKINGS_TO_MOVE = _("You have no upcoming bookings to move.")
+MOVING = _("Moving booking %(code)s (%(service)s, now %(when)s).")
+MOVE_CONFIRM = _("Move booking %(code)s, %(service)s %(master)s,\nfrom %(old)s\nto %(new)s?")
+MOVE = _("Move it")
+MOVED = _("Done! Booking %(code)s is now on %(when)s with %(master)s. We will remind you before your visit.")
+CANNOT_MOVE = _("Booking %(code)s cannot be moved any more.")
 
 # --- my bookings and cancelling -------------------------------------------------------------------
 
@@ -154,4 +221,8 @@ SOMEONE = _("our team")
 
 # --- a person takes over --------------------------------------------------------------------------
 
-HANDOFF = _("All right, I have asked a person from %(salon)s to take over. They will answer here soon.")
+HANDOFF = _("All right, I have asked a person from %(salon)s to take over.")
+WAITING_NOTED = _("Thank you, your message is with the team of %(salon)s.")
+OPEN_NOW = _("The salon is open now: someone will answer you here shortly.")
+OPENS_AT = _("The salon is closed now: someone will answer you here from %(when)s.")
+ANSWER_SOON = _("Someone will answer you here as soon as they can.")

@@ -1,33 +1,35 @@
-"""One inbound message being answered, and the booking draft kept in the conversation's state.
-
-`bot_state` keys: `step` (where the conversation is), `offset` (the page shown), `opts` ([id,
-title] of the last message's rows or buttons), `at`, `upto` and `seen` (the engine's idle clock,
-its watermark and the ids answered), and the draft: `svc`, `mst` (a master's id or "any"), `day`,
-`time`, `part`, `slot`, `booking`.
-"""
+"""One inbound message being answered: the conversation, its salon, the clock and the draft."""
 
 from __future__ import annotations
 
 import zoneinfo
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from messaging.models import Conversation, Message
 from salons.models import Salon
 
-BOOKING_STEPS = frozenset({"service", "master", "day", "time", "alternatives", "confirm"})
-DRAFT_KEYS = ("svc", "mst", "day", "time", "part", "slot", "booking")
+from .state import Draft, Step
 
 
 @dataclass
 class Turn:
-    """One inbound message being answered; `state` is the conversation's bot_state, changed in place."""
+    """`state` is the conversation's bot_state, changed in place; `draft` is read from it and
+    written back by the engine once the reply is decided."""
 
     conversation: Conversation
     salon: Salon
-    inbound: Message
+    inbound: Message | None
     now: datetime
     state: dict
+    draft: Draft = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.draft = Draft.load(self.state)
+
+    @property
+    def step(self) -> Step:
+        return Step.parse(self.state.get("step"))
 
     @property
     def zone(self) -> str:
@@ -37,7 +39,15 @@ class Turn:
     def today(self) -> date:
         return self.now.astimezone(zoneinfo.ZoneInfo(self.salon.timezone)).date()
 
+    @property
+    def holder(self) -> str:
+        """Who holds a slot on the confirm step: this conversation (bookings knows no messaging)."""
+        return holder_of(self.conversation.pk)
 
-def clear_draft(state: dict) -> None:
-    for key in DRAFT_KEYS:
-        state.pop(key, None)
+    @property
+    def customer(self):
+        return self.conversation.customer
+
+
+def holder_of(conversation_id) -> str:
+    return f"conversation:{conversation_id}"

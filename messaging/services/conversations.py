@@ -26,9 +26,19 @@ def set_bot_paused(*, conversation: Conversation, paused: bool, actor=None) -> C
 
     Handing back clears the bot's state: the bot starts afresh from the menu, and its watermark
     ("upto", this moment) keeps it from answering what was said to the person in between.
+    Taking over notes the moment ("paused_at"): the bot acknowledges a message written after it
+    only while no person has answered since.
     """
     now = timezone.now()
-    changes = {"bot_paused": True} if paused else {"bot_paused": False, "bot_state": {"upto": now.isoformat()}}
+    if paused:
+        locked = Conversation.objects.select_for_update(of=("self",)).get(pk=conversation.pk)
+        changes = {"bot_paused": True}
+        if not locked.bot_paused:
+            state = {**(locked.bot_state or {}), "paused_at": now.isoformat()}
+            state.pop("acked", None)
+            changes["bot_state"] = state
+    else:
+        changes = {"bot_paused": False, "bot_state": {"upto": now.isoformat()}}
     Conversation.objects.filter(pk=conversation.pk).update(**changes, updated_at=now)
     conversation.refresh_from_db()
     logger.info(

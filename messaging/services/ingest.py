@@ -19,7 +19,7 @@ from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 
 from messaging.models import Conversation, ConversationStatus, Direction, Message, MessageStatus, WebhookEvent
-from messaging.signals import inbound_message, message_stored, send_logged
+from messaging.signals import inbound_message, inbound_while_paused, message_stored, send_logged
 from messaging.whatsapp.payloads import InboundMessage, StatusUpdate, parse_webhook
 from salons.models import Customer, Salon
 from salons.services import count_usage, upsert_customer
@@ -85,7 +85,8 @@ def store_inbound(*, salon: Salon, item: InboundMessage) -> Message | None:
         if not created:
             return None
         # Conversation before usage counter: the order outbound queueing locks them in too.
-        bot_paused = _touch_conversation(conversation, item.timestamp, asks=item.type not in NOT_A_QUESTION)
+        asks = item.type not in NOT_A_QUESTION
+        bot_paused = _touch_conversation(conversation, item.timestamp, asks=asks)
         count_usage(salon=salon, kind="messages")
         ids = {"message_id": message.pk, "conversation_id": conversation.pk, "salon_id": salon.pk}
         transaction.on_commit(
@@ -93,6 +94,8 @@ def store_inbound(*, salon: Salon, item: InboundMessage) -> Message | None:
         )
         if not bot_paused:
             transaction.on_commit(lambda: send_logged(inbound_message, **ids), robust=True)
+        elif asks:
+            transaction.on_commit(lambda: send_logged(inbound_while_paused, **ids), robust=True)
     return message
 
 

@@ -50,6 +50,17 @@ def test_cells_are_open_off_break_or_time_off_and_blocks_cover_their_rows():
     assert note == "Dentist"
 
 
+def test_a_held_slot_is_greyed_as_held_not_booked():
+    held = Entry("anna", at(MONDAY, 10), at(MONDAY, 10, 45), "Held in a chat")
+    g = day_grid(
+        day=MONDAY, timezone=BERLIN, interval=15, masters=[MasterDay("anna", "Anna", WEEK)], bookings=[], held=[held]
+    )
+    column = g.columns[0]
+    kinds = {cell.start.astimezone(TZ).strftime("%H:%M"): (cell.kind, cell.note) for cell in column.cells}
+    assert kinds["10:00"] == kinds["10:30"] == ("held", "Held in a chat")
+    assert kinds["10:45"][0] == "open" and not column.blocks
+
+
 def test_a_master_with_shorter_hours_has_off_cells_and_a_day_off_is_marked():
     short = {**WEEK, "monday": {"enabled": True, "start": "12:00", "end": "15:00"}}
     closed = {**WEEK, "monday": {"enabled": False}}

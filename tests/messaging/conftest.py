@@ -1,18 +1,26 @@
 """Fixtures of the messaging tests: WhatsApp settings, a fake Graph API over real HTTP, webhook posts."""
 
 import json
+import os
 import re
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections import deque
+from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from werkzeug import Request, Response
 
 from messaging.services import routing
 from messaging.whatsapp import backends
 from messaging.whatsapp.messages import validate_outbound
 from messaging.whatsapp.signature import sign
+from salonbot.celery import app as celery_app
+from tests.conftest import database_url, purge_broker
 
 PHONE_NUMBER_ID = "420000000000777"
 TOKEN = "EAAG-test-token"
@@ -20,6 +28,7 @@ TO = "351912345678"
 APP_SECRET = "test-app-secret"
 VERIFY_TOKEN = "test-verify-token"
 WEBHOOK_URL = "/api/whatsapp/webhook"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)
@@ -123,3 +132,59 @@ def post_webhook(client, django_capture_on_commit_callbacks):
         return response
 
     return post
+
+
+# --- a real Celery worker (the worker tests) -------------------------------------------------------
+
+
+@pytest.fixture
+def published():
+    """Tasks go to the real broker (the one settings name) instead of running in this process."""
+    celery_app.conf.task_always_eager = False
+    yield
+    celery_app.conf.task_always_eager = True
+
+
+@pytest.fixture
+def worker(fake_graph, published, tmp_path):
+    """A Celery worker process on the test database and broker, sending to the fake Graph API.
+
+    Its log goes to a file, not a pipe: a pipe nobody reads fills up and stalls a busy worker.
+    """
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "CELERY_BROKER_URL": django_settings.CELERY_BROKER_URL,
+        "SALONBOT_VAR_DIR": str(django_settings.VAR_DIR),
+        "WHATSAPP_BACKEND": "cloud",
+        "WHATSAPP_API_BASE_URL": django_settings.WHATSAPP_API_BASE_URL,
+        "WHATSAPP_ACCESS_TOKEN": TOKEN,
+    }
+    env.pop("CELERY_TASK_ALWAYS_EAGER", None)
+    purge_broker(django_settings.CELERY_BROKER_URL)
+    command = [sys.executable, "-m", "celery", "-A", "salonbot", "worker", "--loglevel=INFO", "--concurrency=2"]
+    log_path = tmp_path / "worker.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [*command, "--without-gossip", "--without-mingle"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+    yield process
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    output = log_path.read_text()
+    if "Traceback" in output:
+        print(output[-5000:])
+
+
+def wait_for(condition, seconds=45.0):
+    """Poll `condition` until it holds or the (generous) deadline passes; True when it held."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False

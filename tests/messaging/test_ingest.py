@@ -162,7 +162,8 @@ def test_a_paused_bot_is_not_handed_the_message_but_it_is_stored(salon, post_web
     post_webhook(meta.messages(meta.text("wamid.P")))
     assert Message.objects.filter(wamid="wamid.P").exists()
     assert received["inbound"] == []
-    assert len(received["stored"]) == 1
+    # Stored: the message, and the bot's one "a person will answer" acknowledgement.
+    assert [r["direction"] for r in received["stored"]] == ["IN", "OUT"]
 
 
 def test_a_closed_conversation_is_reopened_by_the_customer(salon, post_webhook):

@@ -4,78 +4,19 @@ A signed webhook POSTed to a live server is stored, published, and processed by 
 queued message meets a 429 with Retry-After, waits on a real countdown, and is sent once.
 """
 
-import os
-import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import httpx
 import pytest
-from django.conf import settings
 
 from messaging.models import Message, MessageStatus, WebhookEvent
 from messaging.services import outbound
 from messaging.whatsapp.signature import sign
-from salonbot.celery import app as celery_app
 from tests import factories
-from tests.conftest import database_url, purge_broker
 from tests.messaging import meta
-from tests.messaging.conftest import APP_SECRET, PHONE_NUMBER_ID, TOKEN, WEBHOOK_URL, graph_error, raw
+from tests.messaging.conftest import APP_SECRET, PHONE_NUMBER_ID, WEBHOOK_URL, graph_error, raw, wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.live]
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def published():
-    """Tasks go to the real broker (the one settings name) instead of running in this process."""
-    celery_app.conf.task_always_eager = False
-    yield
-    celery_app.conf.task_always_eager = True
-
-
-@pytest.fixture
-def worker(fake_graph, published):
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "SALONBOT_VAR_DIR": str(settings.VAR_DIR),
-        "WHATSAPP_BACKEND": "cloud",
-        "WHATSAPP_API_BASE_URL": settings.WHATSAPP_API_BASE_URL,
-        "WHATSAPP_ACCESS_TOKEN": TOKEN,
-    }
-    env.pop("CELERY_TASK_ALWAYS_EAGER", None)
-    purge_broker(settings.CELERY_BROKER_URL)
-    command = [sys.executable, "-m", "celery", "-A", "salonbot", "worker", "--loglevel=INFO", "--concurrency=2"]
-    process = subprocess.Popen(
-        [*command, "--without-gossip", "--without-mingle"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    yield process
-    process.send_signal(signal.SIGTERM)
-    try:
-        output, _ = process.communicate(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        output, _ = process.communicate()
-    if "Traceback" in output:
-        print(output[-5000:])
-
-
-def wait_for(condition, seconds=45.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def test_a_webhook_is_processed_and_a_rate_limited_reply_is_sent_once_by_the_worker(live_server, worker, fake_graph):

@@ -143,3 +143,14 @@ def test_usage_endpoint_reports_counters(api, salon):
 def test_unreadable_boolean_filters_are_400_not_ignored(api, salon, path):
     assert api.get(path, {"is_active": "maybe"}).status_code == 400
     assert api.get(path, {"is_active": "false"}).status_code == 200
+
+
+@pytest.mark.parametrize(("value", "status"), [(10, 200), (0, 400), (61, 400), ("five", 400)])
+def test_hold_minutes_is_an_owner_setting_from_1_to_60(api, salon, value, status):
+    assert api.get(f"/api/salons/{salon.pk}").json()["hold_minutes"] == 5
+    response = api.patch(f"/api/salons/{salon.pk}", {"hold_minutes": value}, format="json")
+    assert response.status_code == status, response.content
+    if status == 400:
+        assert "hold_minutes" in response.json()
+    else:
+        assert response.json()["hold_minutes"] == value

@@ -25,6 +25,10 @@ class Intent(enum.StrEnum):
     HELP = "help"
     YES = "yes"
     NO = "no"
+    RESCHEDULE = "reschedule"
+    WAITLIST = "waitlist"
+    THANKS = "thanks"
+    BYE = "bye"
     UNKNOWN = "unknown"
 
 
@@ -53,6 +57,8 @@ class Interpretation:
     time: dt.time | None = None
     part_of_day: str | None = None
     any_master: bool = False
+    # The first day of a span said without a day in it ("next week"): days are offered from here.
+    from_date: dt.date | None = None
 
 
 @runtime_checkable

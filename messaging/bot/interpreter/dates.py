@@ -68,7 +68,8 @@ _NUMBER_WORDS = {
     for word in words
 }
 _NUMBER_WORD_ALT = "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
-_TIME_PREFIX = r"at|around|about|by|@|в|во|к|на|около|часов в|часа в"
+# "make it 4" corrects the time of a request: the number is an hour there as after "at".
+_TIME_PREFIX = r"at|around|about|by|@|make it|how about|what about|в|во|к|на|около|часов в|часа в"
 _NUMBER_WORD_BEFORE = _rx(rf"\b({_TIME_PREFIX}) ({_NUMBER_WORD_ALT})\b")
 _NUMBER_WORD_AFTER = _rx(rf"\b({_NUMBER_WORD_ALT}) (?=o'?clock|am|pm|часа|часов|утра|дня|вечера|ночи)")
 
@@ -103,6 +104,10 @@ _HOUR = _rx(
 _RELATIVE_DAY = _rx(
     r"\b(?P<w>day after tomorrow|after tomorrow|послезавтра|tomorrow|tmrw|tmr|tomorow|tommorow|tommorrow"
     r"|завтра|завтро|today|tonight|сегодня|седня|this (?=morning|afternoon|evening))\b"
+)
+_WEEK = _rx(
+    r"\b(?P<w>next week|the week after|this week|later this week|на следующ\w* неделе|на след неделе"
+    r"|следующ\w* недел\w*|на этой неделе|эт\w* недел\w*)\b"
 )
 _WEEKDAY = _rx(
     r"\b(?:(?:on|в|во|на) )?(?:(?P<mod>next|this|coming|this coming|следующ\w*|эт\w*|ближайш\w*) )?"
@@ -159,25 +164,29 @@ class _When:
     part: PartOfDay | None = None
     weekday: tuple[int, bool] | None = None  # weekday, of next week ("next friday")
     day_of_month: int | None = None
+    week_start: dt.date | None = None  # "next week": no day yet, but not before this one
 
     def read(self, scan: _Scanner) -> None:
         scan.text = _NUMBER_WORD_BEFORE.sub(lambda m: f"{m[1]} {_number_word(m[2])}", scan.text)
         scan.text = _NUMBER_WORD_AFTER.sub(lambda m: f"{_NUMBER_WORDS[m[1]]} ", scan.text)
         self._set_date(scan.take(_OFFSET, self._offset))
-        self._set_clock(scan.take(_CLOCK, _clock))
-        self._set_clock(scan.take(_DOTTED_TIME, _clock))
+        self._set_clock(scan.take(_CLOCK, _unless_a_limit(_clock)))
+        self._set_clock(scan.take(_DOTTED_TIME, _unless_a_limit(_clock)))
         self._set_date(scan.take(_ISO_DATE, self._iso_date))
         for kind, value in scan.take(_NUMERIC_DATE, self._numeric):
             (self._set_date if kind == "date" else self._set_clock)([value])
         self._set_date(scan.take(_DAY_MONTH, self._month_date))
         self._set_date(scan.take(_MONTH_DAY, self._month_date))
-        self._set_clock(scan.take(_MERIDIEM_TIME, lambda m: _hour(m["h"], "0", m["ap"])))
+        self._set_clock(scan.take(_MERIDIEM_TIME, _unless_a_limit(lambda m: _hour(m["h"], "0", m["ap"]))))
         self._set_clock(
-            scan.take(_NOON, lambda m: (0, 0, "24h") if m["w"] in ("midnight", "полночь") else (12, 0, "24h"))
+            scan.take(
+                _NOON,
+                _unless_a_limit(lambda m: (0, 0, "24h") if m["w"] in ("midnight", "полночь") else (12, 0, "24h")),
+            )
         )
         days = scan.take(_ORDINAL_DAY, lambda m: _int_in(m["d"] or m["d2"] or m["d3"] or m["d4"], 1, 31))
         self.day_of_month = self.day_of_month or (days[0] if days else None)
-        self._set_clock(scan.take(_HOUR, _bare_hour))
+        self._set_clock(scan.take(_HOUR, _unless_a_limit(_bare_hour)))
         for word in scan.take(_RELATIVE_DAY, _unless_negated(lambda m: m["w"])):
             if word.strip() == "this":
                 self._set_date([self.local_now.date()])
@@ -186,6 +195,10 @@ class _When:
                 self.part = self.part or PartOfDay.EVENING
             offset = 2 if "after" in word or word == "послезавтра" else 0 if word in _TODAY_WORDS else 1
             self._set_date([self.local_now.date() + dt.timedelta(days=offset)])
+        for word in scan.take(_WEEK, lambda m: m["w"]):
+            today = self.local_now.date()
+            is_next = word.startswith(("next", "the week after", "на след", "след"))
+            self.week_start = self.week_start or (today + dt.timedelta(days=7 - today.weekday()) if is_next else today)
         for match in scan.take(_WEEKDAY, _unless_negated(lambda m: m)):
             day = next(i for i, rx in enumerate(_WEEKDAY_RES) if rx.match(match["day"]))
             next_week = bool(match["mod"]) and match["mod"].startswith(("next", "следующ"))
@@ -317,6 +330,17 @@ class _When:
 
 
 _TODAY_WORDS = frozenset(("today", "tonight", "сегодня", "седня"))
+
+
+# "I work until noon", "не раньше 5": a limit of the customer's day, not the time they ask for.
+_LIMIT_WORDS = (" until ", " till ", " til ", " before ", " до ", " не раньше ", " not before ")
+
+
+def _unless_a_limit(parse: Callable[[re.Match[str]], object]) -> Callable[[re.Match[str]], object]:
+    def parse_unless_a_limit(match: re.Match[str]) -> object:
+        return _NEGATED if match.string[: match.start()].endswith(_LIMIT_WORDS) else parse(match)
+
+    return parse_unless_a_limit
 
 
 def _unless_negated(parse: Callable[[re.Match[str]], object]) -> Callable[[re.Match[str]], object]:

@@ -48,6 +48,23 @@ _LEADING_NO = _rx(rf"^\s*(?:{_NO_WORDS})\b")
 _STRONG_YES = _rx(r"\b(confirm\w*|подтвер\w*|that'?s right|sounds good|go ahead)\b")
 _ANY_YES = _rx(r"\b(yes|yeah|yep|ok|okay|sure|да|ок|конечно)\b")
 _ANY_NO = _rx(r"\b(no|nope|нет|не надо)\b")
+_THANKS = _rx(r"\b(thanks?|thank you|thank u|thx|thanx|ty|cheers|many thanks|спасибо\w*|спс|благодар\w*|пасиб\w*)\b")
+_BYE = _rx(
+    r"\b(bye|goodbye|good bye|bye bye|see you|see ya|cya|have a nice day|до свидания|досвидания|пока"
+    r"|всего доброго|всего хорошего|до встречи|хорошего дня)\b"
+)
+# "Tell me if something frees up", "put me on the waiting list", "сообщите, если освободится".
+_WAITLIST = _rx(
+    r"\b(wait(?:ing)?[ -]?list|(?:frees?|freed|opens?|opened) up|becomes? (?:free|available)"
+    r"|(?:someone|anyone|somebody) cancels|лист\w* ожидани\w*|освобод\w*|кто[- ]?(?:то|нибудь) отмен\w*)\b"
+)
+_RESCHEDULE = _rx(
+    r"\b(reschedul\w*|re-schedul\w*|move (?:my|the|it|our|this)|postpone\w*|push (?:it|my \w+) back"
+    r"|change (?:my |the )?(?:booking|appointment|time|date)|перенес\w*|перенос\w*|перенест\w*|передвин\w*"
+    r"|сдвин\w*|поменя\w* (?:время|дату|день))\b"
+)
+# "not Anna, Olga", "не к Анне, а к Оле": the name after "not" is the one the customer does not want.
+_NEGATED_NAME = _rx(r"\b(?:not|не) (?:with |to |к |ко |с |со |у )?[^\W\d_]{3,}\b")
 _ANY_MASTER = _rx(
     r"\b(any ?(?:one|body|master|stylist|hairdresser|specialist|of them)|whoever|doesn'?t matter who"
     r"|люб(?:ой|ому|ого|ая|ую) (?:мастер\w*|стилист\w*|парикмахер\w*|специалист\w*)|к любому|любому"

@@ -12,6 +12,7 @@ from .intents import (
     _ANY_NO,
     _ANY_YES,
     _BOOK,
+    _BYE,
     _CANCEL,
     _FUZZY_INTENT_WORDS,
     _GREETING,
@@ -21,7 +22,11 @@ from .intents import (
     _LEADING_YES,
     _MY_BOOKINGS,
     _NEGATED_CANCEL,
+    _NEGATED_NAME,
+    _RESCHEDULE,
     _STRONG_YES,
+    _THANKS,
+    _WAITLIST,
     _unless_head_count,
 )
 from .names import _best_choice
@@ -52,6 +57,8 @@ class RuleBasedInterpreter:
         flags = {intent: False for intent in Intent}
         flags[Intent.GREETING] = greeting
         flags[Intent.HUMAN] = bool(scan.take(_HUMAN, _unless_head_count))
+        flags[Intent.RESCHEDULE] = bool(scan.take(_RESCHEDULE))
+        flags[Intent.WAITLIST] = bool(scan.take(_WAITLIST))  # before cancel: "if someone cancels"
         negated_cancel = bool(scan.take(_NEGATED_CANCEL))
         flags[Intent.CANCEL] = bool(scan.take(_CANCEL))
         flags[Intent.MY_BOOKINGS] = bool(scan.take(_MY_BOOKINGS))
@@ -60,6 +67,9 @@ class RuleBasedInterpreter:
         flags[Intent.BOOK] = bool(scan.take(_BOOK))
         flags[Intent.HELP] = bool(scan.take(_HELP))
         any_yes, any_no = bool(scan.take(_ANY_YES)), bool(scan.take(_ANY_NO))
+        flags[Intent.THANKS] = bool(scan.take(_THANKS))
+        flags[Intent.BYE] = bool(scan.take(_BYE))
+        scan.take(_NEGATED_NAME)  # a name said with "not" is the one being replaced
 
         tokens = scan.tokens()
         when.read_fuzzy(tokens)
@@ -74,10 +84,13 @@ class RuleBasedInterpreter:
                     flags[intent] = True
 
         date, time, part = when.resolve()
-        has_details = any((service, master, date, time, part, any_master))
+        from_date = when.week_start if date is None else None
+        has_details = any((service, master, date, time, part, any_master, from_date))
         ranked = [
             (Intent.HUMAN, flags[Intent.HUMAN]),
+            (Intent.RESCHEDULE, flags[Intent.RESCHEDULE]),
             (Intent.NO, leading_no),
+            (Intent.WAITLIST, flags[Intent.WAITLIST]),
             (Intent.CANCEL, flags[Intent.CANCEL]),
             (Intent.MY_BOOKINGS, flags[Intent.MY_BOOKINGS]),
             (Intent.YES, leading_yes),
@@ -87,6 +100,8 @@ class RuleBasedInterpreter:
             (Intent.NO, any_no),
             (Intent.BOOK, has_details),
             (Intent.GREETING, flags[Intent.GREETING]),
+            (Intent.THANKS, flags[Intent.THANKS]),
+            (Intent.BYE, flags[Intent.BYE]),
         ]
         intent = next((intent for intent, present in ranked if present), Intent.UNKNOWN)
         return Interpretation(
@@ -97,4 +112,5 @@ class RuleBasedInterpreter:
             time=time,
             part_of_day=part,
             any_master=any_master,
+            from_date=from_date,
         )

@@ -74,7 +74,7 @@ class Chat:
         response = self.post(meta.messages(item))
         assert response.status_code == 200
         self.ts += 1
-        return [body for _number, body in self.graph.received[before:]]
+        return [body for _number, body in self.graph.received[before:] if body.get("to") == self.sender]
 
     def wamid(self) -> str:
         return f"wamid.BOT-{next(self._wamids)}"
@@ -108,7 +108,8 @@ class Chat:
 
     @property
     def sent(self) -> list[dict]:
-        return [body for _number, body in self.graph.received]
+        """What this customer received (other chats share the fake Graph API)."""
+        return [body for _number, body in self.graph.received if body.get("to") == self.sender]
 
     @property
     def last(self) -> dict:
@@ -152,8 +153,23 @@ def assert_within_limits(bodies) -> None:
         assert len(interactive["body"]["text"]) <= 1024
 
 
+def known_customer(salon, name: str = "Marta", sender: str = meta.CUSTOMER):
+    """A customer who told the salon their name before: the bot does not ask it again."""
+    return factories.CustomerFactory(salon=salon, phone=f"+{sender}", wa_id=sender, name=name, name_confirmed=True)
+
+
 @pytest.fixture
-def chat(post_webhook, fake_graph, shop):
+def chat(post_webhook, fake_graph, shop, salon):
+    """A customer the salon knows by name (no name question before the confirmation)."""
+    known_customer(salon)
+    conversation_chat = Chat(post_webhook, fake_graph)
+    yield conversation_chat
+    assert_within_limits(conversation_chat.sent)
+
+
+@pytest.fixture
+def new_chat(post_webhook, fake_graph, shop):
+    """A first-time customer: only their WhatsApp profile name ("Marta Reis") is known."""
     conversation_chat = Chat(post_webhook, fake_graph)
     yield conversation_chat
     assert_within_limits(conversation_chat.sent)
@@ -165,7 +181,96 @@ def ru_shop(salon):
 
 
 @pytest.fixture
-def ru_chat(post_webhook, fake_graph, ru_shop):
+def ru_chat(post_webhook, fake_graph, ru_shop, salon):
+    known_customer(salon, "Марта")
+    conversation_chat = Chat(post_webhook, fake_graph)
+    yield conversation_chat
+    assert_within_limits(conversation_chat.sent)
+
+
+# --- a salon like the demo one, whose whole day is still ahead whenever the tests run ----------
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+DEMO_HOURS = {day: {"enabled": True, "start": "09:00", "end": "20:00"} for day in WEEKDAYS}
+DEMO = {
+    "en": {
+        "services": [("Haircut", 45, "35.00"), ("Manicure", 60, "30.00"), ("Hair colouring", 120, "90.00")],
+        "masters": [("Anna", (0, 2)), ("Maria", (1,)), ("Olga", (0, 1))],
+    },
+    "ru": {
+        "services": [("Стрижка", 45, "1500.00"), ("Маникюр", 60, "1200.00"), ("Окрашивание", 120, "4000.00")],
+        "masters": [("Анна", (0, 2)), ("Мария", (1,)), ("Ольга", (0, 1))],
+    },
+}
+
+
+def morning_zone() -> str:
+    """An Etc/GMT zone in which it is now 06:xx: the salon's day (09:00–20:00) is all ahead.
+
+    "Today", "Friday evening" and "tomorrow at 10" then mean the same whenever the suite runs.
+    (Etc/GMT signs are inverted: Etc/GMT-3 is UTC+3.)
+    """
+    from django.utils import timezone
+
+    offset = (6 - timezone.now().hour) % 24
+    if offset > 14:
+        offset -= 24
+    return f"Etc/GMT{-offset:+d}" if offset else "Etc/GMT"
+
+
+def demo_salon(salon, language: str = "en"):
+    """Haircut (Anna, Olga), Manicure (Maria, Olga), Hair colouring (Anna); 09:00–20:00 every day."""
+    salon.language, salon.timezone = language, morning_zone()
+    salon.save(update_fields=["language", "timezone"])
+    spec = DEMO[language]
+    services = [
+        factories.ServiceFactory(salon=salon, name=name, duration_minutes=minutes, price=Decimal(price))
+        for name, minutes, price in spec["services"]
+    ]
+    masters = [
+        factories.MasterFactory(
+            salon=salon, name=name, services=[services[i] for i in does], working_hours=dict(DEMO_HOURS)
+        )
+        for name, does in spec["masters"]
+    ]
+    return services, masters
+
+
+@pytest.fixture
+def demo(salon):
+    return demo_salon(salon)
+
+
+@pytest.fixture
+def ru_demo(salon):
+    return demo_salon(salon, "ru")
+
+
+@pytest.fixture
+def demo_chat(post_webhook, fake_graph, demo, salon):
+    known_customer(salon)
+    conversation_chat = Chat(post_webhook, fake_graph)
+    yield conversation_chat
+    assert_within_limits(conversation_chat.sent)
+
+
+@pytest.fixture
+def ru_demo_chat(post_webhook, fake_graph, ru_demo, salon):
+    known_customer(salon, "Марта")
+    conversation_chat = Chat(post_webhook, fake_graph)
+    yield conversation_chat
+    assert_within_limits(conversation_chat.sent)
+
+
+@pytest.fixture
+def demo_new_chat(post_webhook, fake_graph, demo):
+    conversation_chat = Chat(post_webhook, fake_graph)
+    yield conversation_chat
+    assert_within_limits(conversation_chat.sent)
+
+
+@pytest.fixture
+def ru_demo_new_chat(post_webhook, fake_graph, ru_demo):
     conversation_chat = Chat(post_webhook, fake_graph)
     yield conversation_chat
     assert_within_limits(conversation_chat.sent)

@@ -1,9 +1,13 @@
 """From "hi" to a confirmed booking through the real webhook (signed Meta payloads, fake Graph API)."""
 
-import pytest
+from datetime import timedelta
 
-from bookings.models import Booking, BookingSource, BookingStatus
+import pytest
+from django.utils import timezone
+
+from bookings.models import Booking, BookingSource, BookingStatus, SlotHold
 from messaging.models import Direction, Message
+from salonbot.errors import BookingConflict
 from tests.messaging.bot.conftest import open_salon, options, text_of
 from tests.messaging.bot.helpers import book_elsewhere, local_at
 
@@ -21,10 +25,11 @@ def ids(body):
     return [reply_id for reply_id, _title in options(body)]
 
 
-def test_hi_to_booked_in_six_taps(chat, shop):
+def test_hi_to_booked_through_the_menu(chat, shop):
+    """No earlier booking to repeat: the whole menu path (a busy day asks the part of the day)."""
     (haircut, _manicure), (anna, _bea) = shop
     assert len(chat.say("hi")) == 1
-    assert "Studio Nord" in text_of(chat.last)
+    assert text_of(chat.last).startswith("Hello, Marta! This is the booking assistant of Studio Nord.")
     assert titles(chat.last) == ["Book a visit", "My bookings", "Talk to a person"]
 
     chat.choose_title("Book a visit")
@@ -36,13 +41,18 @@ def test_hi_to_booked_in_six_taps(chat, shop):
     chat.choose_title("Anna")
     assert text_of(chat.last) == "Which day would you like for Haircut with Anna?"
     chat.choose(2)
-    assert text_of(chat.last).startswith("Free times on")
+    assert text_of(chat.last).endswith("Which part of the day suits you?")
+    assert titles(chat.last) == ["Morning (48)", "Afternoon (20)", "Evening (24)"]
+    chat.choose_title("Afternoon (20)")
+    assert text_of(chat.last).startswith("Free times on") and "in the afternoon" in text_of(chat.last)
+    assert titles(chat.last)[0] == "12:00"
     chat.choose(1)
     assert text_of(chat.last).startswith("Please check your booking")
+    assert "Name: Marta" in text_of(chat.last)
     assert titles(chat.last) == ["Confirm", "Change"]
     replies = chat.choose_title("Confirm")
 
-    assert chat.taps == 6
+    assert chat.taps == 7
     booking = Booking.objects.get()
     assert (booking.source, booking.master, booking.service) == (BookingSource.WHATSAPP, anna, haircut)
     assert booking.customer == chat.conversation().customer is not None
@@ -56,10 +66,10 @@ def test_hi_to_booked_in_six_taps(chat, shop):
     assert Message.objects.get(idempotency_key=f"booking-confirmation:{booking.pk}").direction == Direction.OUT
 
 
-def test_russian_hi_to_booked_in_six_taps(ru_chat, ru_shop):
+def test_russian_hi_to_booked_through_the_menu(ru_chat, ru_shop):
     chat = ru_chat
     chat.say("Привет")
-    assert text_of(chat.last).startswith("Здравствуйте!")
+    assert text_of(chat.last).startswith("Здравствуйте, Марта!")
     assert titles(chat.last) == ["Записаться", "Мои записи", "Позвать человека"]
     chat.choose_title("Записаться")
     assert text_of(chat.last) == "На какую услугу вас записать?"
@@ -71,12 +81,14 @@ def test_russian_hi_to_booked_in_six_taps(ru_chat, ru_shop):
     rows = chat.last["interactive"]["action"]["sections"][0]["rows"]
     assert rows[1]["description"] == "Завтра" and any(m in rows[1]["title"] for m in RU_MONTHS)
     chat.choose(2)
-    assert text_of(chat.last).startswith("Свободное время на")
+    assert titles(chat.last) == ["Утро (48)", "День (20)", "Вечер (24)"]
+    chat.choose_title("Вечер (24)")
+    assert text_of(chat.last).startswith("Свободное время на") and "вечером" in text_of(chat.last)
     chat.choose(1)
     assert titles(chat.last) == ["Подтвердить", "Изменить"]
     chat.choose_title("Подтвердить")
 
-    assert chat.taps == 6
+    assert chat.taps == 7
     booking = Booking.objects.get()
     booked = text_of(chat.last)
     assert booked.startswith("Вы записаны!") and booking.code in booked
@@ -147,7 +159,7 @@ def test_a_named_time_that_is_taken_offers_the_three_nearest(chat, shop, salon):
 
 def test_a_slot_taken_between_the_list_and_the_tap_gets_an_apology_and_fresh_times(chat, shop, salon):
     (haircut, _), (anna, _) = shop
-    chat.say("haircut with Anna tomorrow")
+    chat.say("haircut with Anna tomorrow afternoon")
     assert text_of(chat.last).startswith("Free times on")
     first_id, first_title = options(chat.last)[0]
     book_elsewhere(salon, haircut, anna, local_at(salon, 1, int(first_title[:2]), int(first_title[3:])))
@@ -164,10 +176,13 @@ def test_a_slot_taken_between_the_list_and_the_tap_gets_an_apology_and_fresh_tim
     assert mine.start_ts >= other.end_ts or mine.end_ts <= other.start_ts
 
 
-def test_a_slot_taken_between_confirm_and_the_tap_is_a_conflict_in_the_chat(chat, shop, salon):
+def test_a_slot_taken_after_its_hold_expired_is_a_conflict_in_the_chat(chat, shop, salon):
     (haircut, _), (anna, _) = shop
     chat.say("haircut tomorrow at 10am with Anna")
     assert titles(chat.last) == ["Confirm", "Change"]
+    with pytest.raises(BookingConflict):  # held for the chat while it confirms
+        book_elsewhere(salon, haircut, anna, local_at(salon, 1, 10))
+    SlotHold.objects.update(expires_at=timezone.now() - timedelta(seconds=1))  # the customer dawdled
     book_elsewhere(salon, haircut, anna, local_at(salon, 1, 10))
     replies = chat.choose_title("Confirm")
     assert len(replies) == 1
@@ -188,11 +203,18 @@ def test_confirm_tapped_twice_books_once(chat, shop, salon):
 def test_a_tap_on_an_old_list_still_works(chat, shop, salon):
     chat.say("haircut")
     old_day_id, old_day_title = options(chat.last)[2]
+    chat.choose(2)
     chat.choose(1)
     chat.choose(1)
     assert titles(chat.last) == ["Confirm", "Change"]
     chat.tap(old_day_id, old_day_title)
+    # The part of the day picked before still stands on the other day.
+    assert text_of(chat.last) == f"Free times on {old_day_title} in the morning. Which one suits you?"
+    # An id written before the parts existed pages through the whole day, as it did then.
+    old_more = "more:slot:" + old_day_id.removeprefix("day:") + ":9"
+    chat.tap(old_more, "More…")
     assert text_of(chat.last) == f"Free times on {old_day_title}. Which one suits you?"
+    assert titles(chat.last)[0] not in ("00:00", "Tell me if it frees up")  # the second page
 
 
 def test_a_row_of_something_switched_off_gets_an_apology_and_fresh_choices(chat, shop):

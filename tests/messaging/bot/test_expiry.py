@@ -28,7 +28,7 @@ def test_within_thirty_minutes_the_flow_goes_on(chat):
 def test_a_request_after_the_pause_is_answered_from_a_fresh_start(chat):
     chat.say("haircut with Anna")
     chat.idle(45)
-    chat.say("manicure tomorrow")
+    chat.say("manicure tomorrow evening")
     body = text_of(chat.last)
     assert body.startswith("We started over") and "Free times on" in body
     assert chat.conversation().bot_state["mst"] == "any"  # Anna was forgotten with the old draft

@@ -10,6 +10,7 @@ from django.utils import translation
 
 from messaging.bot import ids, render, texts
 from messaging.bot.freetext import pick_option
+from messaging.bot.taps import HANDLERS, MORE
 from messaging.whatsapp.limits import MAX_ROW_ID
 from messaging.whatsapp.messages import Row, buttons_body, list_body, validate_outbound
 from messaging.whatsapp.messages import Section as WaSection
@@ -168,10 +169,21 @@ def test_every_id_round_trips_and_stays_within_the_row_id_limit():
         ids.more("day", service, master, "2026-12-23"),
         ids.more("slot", service, master, "2026-12-14", 18),
         ids.more("bk", 9),
+        ids.more("slot", service, master, "2026-12-14", 9, "evening"),
+        ids.part(service, ids.ANY, date(2026, 12, 14), "afternoon"),
+        ids.name_as_profile(),
+        ids.pick_move(booking),
+        ids.move(booking, master, start),
+        ids.join_waitlist(service, master, date(2026, 12, 14), "morning"),
+        ids.join_waitlist(service, ids.ANY, date(2026, 12, 14), None),
+        ids.offer(booking, master, start),
+        ids.decline_offer(booking),
     ]
     for value in made:
         assert len(value) <= MAX_ROW_ID
-        assert ids.parse(value) is not None, value
+        tap = ids.parse(value)
+        assert tap is not None, value
+        assert tap.kind in HANDLERS and (tap.kind != "more" or tap.more in MORE), value  # every tap has a handler
     assert ids.parse(ids.slot(service, master, start)).start == start
     assert ids.parse(ids.day(service, ids.ANY, date(2026, 12, 14))).master == ids.ANY
 
@@ -205,3 +217,47 @@ OPTIONS = [["a", "Haircut"], ["b", "Hair colouring"], ["c", "Manicure"], ["d", "
 )
 def test_typing_a_number_or_a_title_picks_a_row(typed, picked):
     assert pick_option(OPTIONS, typed) == picked
+
+
+def test_parts_and_waitlist_fit_the_button_and_row_limits_in_both_languages():
+    service = Thing("Hair colouring with a very long name")
+    day = date(2026, 12, 14)
+    for language in ("en", "ru"):
+        with translation.override(language):
+            parts = render.parts(
+                service, ids.ANY, day, {"morning": 12, "afternoon": 120, "evening": 0}, waitlist="evening"
+            )
+            body = built(parts)
+            titles = [b["reply"]["title"] for b in body["interactive"]["action"]["buttons"]]
+            assert len(titles) == 3 and all(len(t) <= 20 and not t.endswith("…") for t in titles), titles
+            days = render.days(
+                service,
+                ids.ANY,
+                "",
+                [day + timedelta(days=n) for n in range(10)],
+                today=day,
+                more=True,
+                waitlist=(day, "evening"),
+            )
+            rows = rows_of(built(days))
+            assert len(rows) == 10 and rows[0]["id"].startswith("wlj:") and rows[-1]["title"] == texts.MORE
+            assert len(rows[0]["title"]) <= 24 and not rows[0]["title"].endswith("…")
+
+
+def test_the_old_state_keys_load_into_the_typed_draft_and_bad_values_are_dropped():
+    from messaging.bot.state import Draft, Step
+
+    state = {
+        "step": "time",
+        "svc": str(uuid.uuid4()),
+        "mst": "any",
+        "day": "2026-12-14",
+        "time": "10:30",
+        "part": "noon",
+    }
+    draft = Draft.load(state)
+    assert (draft.master, draft.day, draft.time.hour, draft.part) == ("any", date(2026, 12, 14), 10, None)
+    assert Step.parse(state["step"]) == Step.TIME and Step.parse("gibberish") == Step.MENU
+    draft.part, draft.day = "evening", None
+    draft.save(state)
+    assert state["part"] == "evening" and "day" not in state and state["time"] == "10:30"

@@ -1,6 +1,7 @@
 """My bookings and cancelling: each upcoming booking with a cancel row, and one more question.
 
-Only the conversation's own customer's bookings are shown or cancelled, whatever id a tap carries.
+Only the conversation's own customer's bookings are shown, cancelled or moved, whatever id a
+tap carries.
 """
 
 from __future__ import annotations
@@ -10,32 +11,45 @@ from bookings.selectors import bookings_with_relations
 from bookings.services import transition_booking
 from salonbot.errors import InvalidTransition
 
-from . import render, texts
-from .render import Reply
-from .turn import Turn, clear_draft
+from .. import render, texts
+from ..ids import Tap
+from ..render import Reply
+from ..turn import Turn
 
 
 def my_bookings(turn: Turn, *, offset: int = 0, cancelling: bool = False) -> Reply:
-    clear_draft(turn.state)
-    upcoming = _upcoming(turn)
-    if cancelling and len(upcoming) == 1:
-        return ask_cancel(turn, str(upcoming[0].pk))
-    return render.bookings(upcoming, offset=offset)
+    turn.draft.clear()
+    found = upcoming(turn)
+    if cancelling and len(found) == 1:
+        return ask_cancel(turn, str(found[0].pk))
+    return render.bookings(found, offset=offset)
+
+
+def tap_cancel(turn: Turn, tap: Tap) -> Reply:
+    return ask_cancel(turn, tap.booking)
+
+
+def tap_cancel_yes(turn: Turn, tap: Tap) -> Reply:
+    return cancel(turn, tap.booking)
+
+
+def tap_cancel_no(turn: Turn, tap: Tap) -> Reply:
+    return keep(turn, tap.booking)
 
 
 def ask_cancel(turn: Turn, booking_id: str) -> Reply:
-    booking = _own_booking(turn, booking_id)
+    booking = own_booking(turn, booking_id)
     if booking is None or booking.status != BookingStatus.CONFIRMED or booking.start_ts <= turn.now:
-        return render.bookings(_upcoming(turn)).after(str(texts.STALE))
-    turn.state["booking"] = str(booking.pk)
+        return render.bookings(upcoming(turn)).after(str(texts.STALE))
+    turn.draft.booking = str(booking.pk)
     return render.cancel_question(booking)
 
 
 def cancel(turn: Turn, booking_id: str) -> Reply:
-    clear_draft(turn.state)
-    booking = _own_booking(turn, booking_id)
+    turn.draft.clear()
+    booking = own_booking(turn, booking_id)
     if booking is None:
-        return render.bookings(_upcoming(turn)).after(str(texts.STALE))
+        return render.bookings(upcoming(turn)).after(str(texts.STALE))
     facts = render.booking_facts(booking)
     if booking.status == BookingStatus.CANCELLED:  # "Yes" tapped twice: say it again
         return render.with_menu(str(texts.CANCELLED) % facts)
@@ -53,15 +67,15 @@ def cancel(turn: Turn, booking_id: str) -> Reply:
 
 
 def keep(turn: Turn, booking_id: str) -> Reply:
-    clear_draft(turn.state)
-    booking = _own_booking(turn, booking_id)
+    turn.draft.clear()
+    booking = own_booking(turn, booking_id)
     if booking is None:
         return render.menu(turn.salon.name, greet=False)
     return render.with_menu(str(texts.KEPT) % render.booking_facts(booking))
 
 
-def _upcoming(turn: Turn) -> list[Booking]:
-    customer = turn.conversation.customer
+def upcoming(turn: Turn) -> list[Booking]:
+    customer = turn.customer
     if customer is None:
         return []
     return list(
@@ -72,8 +86,8 @@ def _upcoming(turn: Turn) -> list[Booking]:
     )
 
 
-def _own_booking(turn: Turn, booking_id: str | None) -> Booking | None:
-    customer = turn.conversation.customer
+def own_booking(turn: Turn, booking_id: str | None) -> Booking | None:
+    customer = turn.customer
     if customer is None or not booking_id:
         return None
     return (
