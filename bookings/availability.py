@@ -177,7 +177,9 @@ def _day_window(zone_key: str, day: date, hours: _DayHours) -> tuple[Interval, t
     breaks = tuple(
         (_boundary(_wall(day, start), zone), _boundary(_wall(day, end), zone)) for start, end in hours.breaks
     )
-    return window, breaks
+    # A break wholly inside a spring-forward gap takes no time (both ends are the jump): drop it,
+    # or a check like `b0 < end and start < b1` would see the empty interval as overlapping.
+    return window, tuple((b0, b1) for b0, b1 in breaks if b0 < b1)
 
 
 class _Engine:

@@ -742,3 +742,11 @@ def test_range_helpers_agree_with_the_single_day_function(zone_key, first, maste
         assert [start for start, _ in merged] == sorted({s for name in inputs for s in per_day[name][day]})
         for start, names in merged:
             assert names == [name for name in inputs if start in per_day[name][day]]
+
+
+def test_a_break_inside_the_spring_forward_gap_takes_no_time():
+    """Found by the brute-force property: on 2026-03-29 Berlin a 02:00-02:05 break never happens."""
+    hours = {"sunday": {"start": "01:45", "end": "03:15", "breaks": [{"start": "02:00", "end": "02:05"}]}}
+    # 01:59 CET to 03:05 CEST: across the jump, clear of the (empty) break
+    start, end = datetime(2026, 3, 29, 0, 59, tzinfo=UTC), datetime(2026, 3, 29, 1, 5, tzinfo=UTC)
+    assert within_working_hours(hours, "Europe/Berlin", start, end)
