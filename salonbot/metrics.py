@@ -38,6 +38,10 @@ from prometheus_client.core import GaugeMetricFamily
 
 logger = logging.getLogger(__name__)
 
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    # A metric without labels opens its file when it is defined, below.
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+
 REQUEST_LATENCY = Histogram(
     "salonbot_http_request_duration_seconds",
     "Time to answer an HTTP request, by route (URL pattern), method and status.",
