@@ -203,3 +203,14 @@ def test_every_app_with_tenant_models_is_covered():
     # A new app holding salon rows must be added to the walk (tests/test_tenant_models.py).
     labels = {m._meta.app_label for m in apps.get_models() if any(f.name == "salon" for f in m._meta.fields)}
     assert labels <= {"salons", "bookings", "messaging", "analytics"}
+
+
+def test_a_number_another_owner_uses_is_a_400_not_a_database_error(two_salons, as_app_role):
+    a, b = two_salons["a"], two_salons["b"]
+    response = client_for(b["owner"]).patch(
+        f"/api/salons/{b['salon'].pk}",
+        {"whatsapp_phone_number_id": a["salon"].whatsapp_phone_number_id},
+        format="json",
+    )
+    assert response.status_code == 400, response.content
+    assert "whatsapp_phone_number_id" in response.json()
