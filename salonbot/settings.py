@@ -123,7 +123,7 @@ IS_POSTGRES = "postgresql" in _db["ENGINE"]
 DB_POOL_MAX_SIZE = env.int("DB_POOL_MAX_SIZE", default=0)
 
 
-def _postgres(alias_db: dict, *, connect_timeout: int) -> None:
+def _postgres(alias_db: dict, *, connect_timeout: int, pool_timeout: float | None = None) -> None:
     alias_db["ENGINE"] = "salonbot.db"  # Django's backend + the tenant scope for row-level security
     alias_db["CONN_HEALTH_CHECKS"] = True
     options = alias_db.setdefault("OPTIONS", {})
@@ -134,7 +134,7 @@ def _postgres(alias_db: dict, *, connect_timeout: int) -> None:
             "min_size": min(env.int("DB_POOL_MIN_SIZE", default=1), DB_POOL_MAX_SIZE),
             "max_size": DB_POOL_MAX_SIZE,
             # A request that waits longer for a connection fails (503) rather than queue forever.
-            "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
+            "timeout": pool_timeout or env.float("DB_POOL_TIMEOUT", default=10.0),
             "max_idle": 300,
         }
     else:
@@ -154,7 +154,9 @@ if DATABASE_REPLICA_URL:
         raise ImproperlyConfigured("DATABASE_REPLICA_URL needs a PostgreSQL DATABASE_URL.")
     DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
     # Short: a replica that does not answer costs a read this long once, then the breaker skips it.
-    _postgres(DATABASES["replica"], connect_timeout=env.int("DATABASE_REPLICA_CONNECT_TIMEOUT", default=2))
+    _replica_timeout = env.int("DATABASE_REPLICA_CONNECT_TIMEOUT", default=2)
+    # The pool's wait too: a pool waits that long for a connection to a replica that is down.
+    _postgres(DATABASES["replica"], connect_timeout=_replica_timeout, pool_timeout=_replica_timeout)
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["salonbot.db.router.ReplicaRouter"]
 # Seconds a user's reads stay on the primary after a request of theirs wrote (replica lag).
