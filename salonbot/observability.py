@@ -30,6 +30,7 @@ META_KEY = "HTTP_X_REQUEST_ID"
 SANE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@/+=-]{0,127}")
 
 request_logger = logging.getLogger("salonbot.request")
+PROBE_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 # {"request_id": ...} while a request or a task runs; merged into every JSON record.
 _context: contextvars.ContextVar[dict | None] = contextvars.ContextVar("salonbot_log_context", default=None)
@@ -92,13 +93,13 @@ class RequestContextMiddleware:
             response = self.get_response(request)
             seconds = time.perf_counter() - started
             response[REQUEST_ID_HEADER] = request_id
-            route = (
-                route_of(request) if request.path_info not in ("/healthz", "/readyz", "/metrics") else request.path_info
-            )
+            probe = request.path_info in PROBE_PATHS
+            route = request.path_info if probe else route_of(request)
             metrics.observe_request(route, request.method, response.status_code, seconds)
             if settings.LOG_REQUESTS:
                 user = resolved_user(request)
-                request_logger.info(
+                request_logger.log(
+                    logging.DEBUG if probe else logging.INFO,  # a health check every 10 s is not news
                     "%s %s %s %.1fms",
                     request.method,
                     request.path,
