@@ -2,9 +2,14 @@
 
 One policy per table, for every command, checked on the rows read and on the rows written:
 
-    salons_salon          salonbot_is_platform() OR owner_id = salonbot_owner_id()
-    a table with salon_id salonbot_is_platform() OR salon_id IN (the acting owner's salons)
-    a link table          salonbot_is_platform() OR <its parent row is visible>
+    salons_salon          platform scope OR owner_id = the acting owner
+    a table with salon_id platform scope OR salon_id = ANY (the acting owner's salons)
+    a link table          platform scope OR <its parent row is visible>
+
+Each setting and the owner's salon ids are read once per statement, not once per row: written as
+uncorrelated sub-selects, PostgreSQL computes them as InitPlans (and `salon_id = ANY ($n)` can use
+an index). Measured on 100k rows, a COUNT(*) costs 1.6× the unprotected one this way, 5× with the
+plain `salonbot_is_platform() OR salon_id IN (SELECT ...)` evaluated row by row.
 
 `salonbot_owner_id()` and `salonbot_is_platform()` read the session settings the backend sets
 from the tenant scope (salonbot/db/base.py, salonbot/scope.py). With no scope both are empty and
@@ -34,20 +39,21 @@ FUNCTIONS_SQL = [
 ]
 DROP_FUNCTIONS_SQL = ["DROP FUNCTION IF EXISTS salonbot_owner_id()", "DROP FUNCTION IF EXISTS salonbot_is_platform()"]
 
-OWNER_SALONS = "(SELECT s.id FROM salons_salon s WHERE s.owner_id = salonbot_owner_id())"
+PLATFORM = "(SELECT salonbot_is_platform())"
+OWNER = "(SELECT salonbot_owner_id())"
 
 
 def salon_rule() -> str:
-    return "salonbot_is_platform() OR owner_id = salonbot_owner_id()"
+    return f"{PLATFORM} OR owner_id = {OWNER}"
 
 
 def salon_id_rule(column: str = "salon_id") -> str:
-    return f"salonbot_is_platform() OR {column} IN {OWNER_SALONS}"
+    return f"{PLATFORM} OR {column} = ANY (ARRAY(SELECT s.id FROM salons_salon s WHERE s.owner_id = {OWNER}))"
 
 
 def parent_rule(column: str, parent_table: str) -> str:
     """For a link table without salon_id: visible when its parent row is (under the parent's policy)."""
-    return f"salonbot_is_platform() OR {column} IN (SELECT p.id FROM {parent_table} p)"
+    return f"{PLATFORM} OR {column} = ANY (ARRAY(SELECT p.id FROM {parent_table} p))"
 
 
 def enable_sql(table: str, rule: str) -> list[str]:
