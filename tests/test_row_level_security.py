@@ -214,3 +214,18 @@ def test_a_number_another_owner_uses_is_a_400_not_a_database_error(two_salons, a
     )
     assert response.status_code == 400, response.content
     assert "whatsapp_phone_number_id" in response.json()
+
+
+def test_an_owner_s_admin_pages_run_in_their_scope(two_salons, as_app_role):
+    from django.test import Client
+
+    from tests.factories import PASSWORD
+
+    a, b = two_salons["a"], two_salons["b"]
+    client = Client()
+    assert client.login(email=a["owner"].email, password=PASSWORD)
+    page = client.get("/admin/bookings/booking/")
+    assert page.status_code == 200
+    assert a["booking"].code in page.content.decode()
+    assert b["booking"].code not in page.content.decode()
+    assert client.get(f"/admin/bookings/booking/{b['booking'].pk}/change/").status_code in (302, 404)
