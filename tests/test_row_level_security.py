@@ -18,7 +18,7 @@ from salonbot.db.rls import grant_app_privileges, policy_tables
 from salonbot.scope import NO_SCOPE, PLATFORM, acting_for, platform_scope, tenant_scope
 from salons.models import Customer, Master, Salon, Service
 from tests import factories
-from tests.conftest import client_for
+from tests.conftest import APP_ROLE_MODE, client_for
 from tests.test_tenant_models import tenant_models
 
 pytestmark = pytest.mark.postgres
@@ -28,6 +28,9 @@ pytestmark = pytest.mark.postgres
 def app_role(django_db_setup, django_db_blocker):
     if connection.vendor != "postgresql":
         pytest.skip("row-level security is PostgreSQL's; the embedded SQLite default has none")
+    if APP_ROLE_MODE:  # the whole suite runs as an app role already (tests/conftest.py)
+        yield connection.settings_dict["OPTIONS"]["assume_role"]
+        return
     with django_db_blocker.unblock():
         role = f"{connection.settings_dict['NAME']}_app"[:63]
         with connection.cursor() as cursor:
@@ -45,7 +48,8 @@ def app_role(django_db_setup, django_db_blocker):
 def as_app_role(app_role, db):
     """The rest of the test runs as the app role (undone with the test's transaction)."""
     with connection.cursor() as cursor:
-        cursor.execute(f'SET LOCAL ROLE "{app_role}"')
+        if not APP_ROLE_MODE:
+            cursor.execute(f'SET LOCAL ROLE "{app_role}"')
         cursor.execute(
             "SELECT current_user, (SELECT rolbypassrls OR rolsuper FROM pg_roles WHERE rolname = current_user)"
         )
