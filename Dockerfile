@@ -4,8 +4,9 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
+# var/beat: the beat service's volume is mounted there and starts with this ownership.
 RUN DEBUG=1 python manage.py collectstatic --noinput >/dev/null \
- && useradd --create-home salonbot && mkdir -p /app/var && chown -R salonbot /app/var
+ && useradd --create-home salonbot && mkdir -p /app/var/beat && chown -R salonbot /app/var
 USER salonbot
 EXPOSE 8000
-CMD ["gunicorn", "salonbot.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--worker-class", "gthread", "--threads", "8", "--access-logfile", "-"]
+CMD ["gunicorn", "salonbot.wsgi", "-c", "python:salonbot.gunicorn_conf", "--bind", "0.0.0.0:8000", "--workers", "3", "--worker-class", "gthread", "--threads", "8"]

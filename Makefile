@@ -1,7 +1,9 @@
-.PHONY: run test lint
+.PHONY: run test test-scale lint
 run:  ## run the product on the embedded default (or DATABASE_URL/REDIS_URL)
 	scripts/run
 test: ## run the test suite
 	scripts/test
+test-scale: ## two instances behind nginx, two workers, a streaming replica, RLS as the app role (own servers)
+	scripts/test -m scale tests/scale
 lint:
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .

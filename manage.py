@@ -16,7 +16,11 @@ def main():
             "available on your PYTHONPATH environment variable? Did you "
             "forget to activate a virtual environment?"
         ) from exc
-    execute_from_command_line(sys.argv)
+    from salonbot.scope import platform_scope
+
+    # An operator's command acts for the platform: row-level security shows it every salon.
+    with platform_scope():
+        execute_from_command_line(sys.argv)
 
 
 if __name__ == "__main__":

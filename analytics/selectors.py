@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from bookings.models import Booking, BookingStatus
 from messaging.models import Direction, Message
+from salonbot.db.router import replica_caught_up, replica_reads
 from salons.models import Customer, Salon
 
 from . import cache as dashboard_cache
@@ -252,7 +253,9 @@ def cached_salon_dashboard(salon: Salon) -> dict:
     """The salon's figures from the cache, computed and stored on a miss (see analytics/cache.py)."""
     version, entry = dashboard_cache.read(salon.pk)
     if entry is None:
-        entry = salon_dashboard(salon)
+        # The figures are kept under `version`, read after the last invalidation: from the replica
+        # only if it has replayed that invalidation's commit, else they would be stale for 15 minutes.
+        entry = replica_reads(salon_dashboard)(salon) if replica_caught_up() else salon_dashboard(salon)
         dashboard_cache.store(salon.pk, version, entry)
     return entry
 
@@ -261,6 +264,6 @@ def cached_platform_dashboard() -> dict:
     """Platform-wide figures; this entry simply expires after a minute instead of being invalidated."""
     entry = dashboard_cache.read_platform()
     if entry is None:
-        entry = platform_dashboard()
+        entry = replica_reads(platform_dashboard)()  # kept a minute, never invalidated: replica lag is fine
         dashboard_cache.store_platform(entry)
     return entry

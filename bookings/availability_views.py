@@ -7,6 +7,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from salonbot.db.router import replica_reads
 from salons.models import Master, Salon, Service
 
 from . import slots
@@ -65,6 +66,7 @@ class MasterAvailabilityView(APIView):
         parameters=[DATE, OpenApiParameter("duration_minutes", int), OpenApiParameter("service_id", str)],
         responses={200: MasterAvailabilitySerializer},
     )
+    @replica_reads
     def get(self, request, pk):
         master = get_object_or_404(Master.objects.for_user(request.user).select_related("salon"), pk=pk)
         query = MasterAvailabilityQuery(data=request.query_params)
@@ -90,6 +92,7 @@ class SalonAvailabilityView(APIView):
         parameters=[DATE, OpenApiParameter("service_id", str, required=True)],
         responses={200: SalonAvailabilitySerializer},
     )
+    @replica_reads
     def get(self, request, pk):
         salon = get_object_or_404(Salon.objects.for_user(request.user), pk=pk)
         query = SalonAvailabilityQuery(data=request.query_params)

@@ -6,6 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from salonbot.api.viewsets import TenantModelViewSet, TenantReadOnlyViewSet
+from salonbot.db.router import replica_reads
 
 from . import selectors, serializers, services
 from .filters import BookingFilter, ReminderFilter, WaitlistFilter
@@ -66,7 +67,12 @@ class BookingViewSet(TenantModelViewSet):
         return Response(self._render(booking))
 
     def _render(self, booking):
-        return serializers.BookingSerializer(self.get_queryset().get(pk=booking.pk)).data
+        # Read back through the read path (replica-eligible): after this request's write the router
+        # keeps it on the primary, so the answer shows what was just written.
+        return replica_reads(self._read_back)(booking.pk)
+
+    def _read_back(self, pk):
+        return serializers.BookingSerializer(self.get_queryset().get(pk=pk)).data
 
     def _transition(self, request, name: str, reason: str = ""):
         booking = services.transition_booking(actor=request.user, booking=self.get_object(), action=name, reason=reason)

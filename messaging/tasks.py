@@ -2,18 +2,22 @@
 
 from celery import shared_task
 
+from salonbot import metrics
+
 from .bot.flows import waitlist as waitlist_offers
 from .services import delivery, ingest, recovery, reminders
 
 
 @shared_task(name="messaging.process_webhook_event")
 def process_webhook_event(event_id: str) -> None:
-    ingest.process_webhook_event(event_id=event_id)
+    event = ingest.process_webhook_event(event_id=event_id)
+    metrics.WEBHOOK_EVENTS_PROCESSED.labels("error" if event.error else "ok").inc()
 
 
 @shared_task(name="messaging.send_message")
 def send_message(message_id: str, attempt: int = 0) -> str:
     outcome = delivery.deliver_message(message_id=message_id, attempt=attempt)
+    metrics.OUTBOUND_SENDS.labels(outcome.status).inc()
     if outcome.retry_in is not None:
         # A new task message rather than self.retry(): the claim travels as `attempt`, and in
         # eager mode (tests) the retry runs at once instead of sleeping.

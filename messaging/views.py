@@ -13,7 +13,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from salonbot.api.viewsets import TenantModelViewSet, TenantScopedMixin
+from salonbot import metrics
+from salonbot.api.viewsets import ReplicaListMixin, TenantModelViewSet, TenantScopedMixin
+from salonbot.scope import platform_scope
 
 from . import selectors, serializers
 from .filters import ConversationFilter, TemplateFilter
@@ -70,10 +72,13 @@ class WhatsAppWebhookView(APIView):
         raw_body = request.body
         secret = settings.WHATSAPP_APP_SECRET
         if not verify_signature(raw_body, request.headers.get(SIGNATURE_HEADER), secret):
+            metrics.WEBHOOK_EVENTS_RECEIVED.labels("refused").inc()
             if not secret:
                 logger.error("WHATSAPP_APP_SECRET is not set: every webhook delivery is refused with 403")
             return Response({"detail": "Invalid signature.", "code": "invalid_signature"}, status=403)
-        webhooks.receive_webhook(raw_body=raw_body)
+        with platform_scope():  # Meta speaks for every salon; the event is routed to one later
+            webhooks.receive_webhook(raw_body=raw_body)
+        metrics.WEBHOOK_EVENTS_RECEIVED.labels("accepted").inc()
         # 200 even for a signed body that is not JSON (stored with its error): any other answer
         # only makes Meta re-send the same bytes for seven days.
         return Response(status=status.HTTP_200_OK)
@@ -83,7 +88,9 @@ def _same(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode(), expected.encode())
 
 
-class ConversationViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ConversationViewSet(
+    TenantScopedMixin, ReplicaListMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     queryset = selectors.conversations_with_customer()
     serializer_class = serializers.ConversationSerializer
     filterset_class = ConversationFilter

@@ -12,6 +12,7 @@ class SalonbotConfig(AppConfig):
         # No sender: post_migrate is sent only for apps with models, and this one has none. It runs
         # once per such app; createcachetable is idempotent (one introspection when tables exist).
         post_migrate.connect(create_cache_tables, dispatch_uid="salonbot.create_cache_tables")
+        post_migrate.connect(grant_app_role, dispatch_uid="salonbot.grant_app_role")
 
 
 def create_cache_tables(using, **kwargs):
@@ -22,3 +23,18 @@ def create_cache_tables(using, **kwargs):
     from django.core.management import call_command
 
     call_command("createcachetable", database=using, verbosity=0)
+
+
+def grant_app_role(using, **kwargs):
+    """`migrate`, run as the tables' owner, grants DATABASE_APP_ROLE row privileges (salonbot/db/rls.py).
+
+    Idempotent; runs after every migrate, so a table a later migration adds is covered as well.
+    """
+    from django.conf import settings
+    from django.db import connections
+
+    from salonbot.db.rls import grant_app_privileges
+
+    connection = connections[using]
+    if settings.DATABASE_APP_ROLE and connection.vendor == "postgresql":
+        grant_app_privileges(connection, settings.DATABASE_APP_ROLE)

@@ -1,5 +1,7 @@
 """Liveness and readiness: /healthz says the process is alive, /readyz checks its dependencies.
 
+Also /metrics (salonbot/metrics.py), answered the same way for the same reason.
+
 Served by a middleware at the top of the stack rather than by a URL: probes come from the load
 balancer or orchestrator with the instance's own address as Host and over plain HTTP, which
 ALLOWED_HOSTS validation and the HTTPS redirect would answer with 400 or 301.
@@ -11,6 +13,7 @@ from django.core.cache import caches
 from django.db import connection
 from django.http import JsonResponse
 
+from salonbot import metrics
 from salonbot.celery import app as celery_app
 
 logger = logging.getLogger(__name__)
@@ -56,7 +59,12 @@ def readyz(request) -> JsonResponse:
     return JsonResponse(body, status=200 if ready else 503)
 
 
-PROBES = {"/healthz": healthz, "/readyz": readyz}
+def metrics_view(request):
+    return metrics.metrics_response(request, celery_app)
+
+
+# /metrics too: Prometheus scrapes each instance by its address, like the probes (salonbot/metrics.py).
+PROBES = {"/healthz": healthz, "/readyz": readyz, "/metrics": metrics_view}
 
 
 class HealthCheckMiddleware:

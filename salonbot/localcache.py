@@ -1,19 +1,31 @@
 """A small per-process memo with a time-to-live and explicit invalidation.
 
 For hot configuration read on every request or task (a WhatsApp phone-number id → its salon):
-one dict lookup instead of a database query. Each process keeps its own copy, so an invalidation
-reaches only the process that makes it; other processes see a change when the entry expires.
-Keep the TTL as short as the staleness you can accept elsewhere.
+one dict lookup instead of a database query. Each process keeps its own copy. An invalidation
+reaches the other processes (every web instance, every worker) through a `SharedVersion`: a
+counter in the shared cache (Redis; the database cache on the embedded default) that `publish()`
+bumps and each memo reads at most every `check_every` seconds when it is used, dropping all its
+entries when the counter moved. So a change is seen everywhere within `check_every` (0.25 s) of
+its publication, at the price of one cache read per process per quarter second while in use.
+If the shared cache is unreachable the memo cannot know, and keeps nothing longer than that.
+
+Every per-process cache of salonbot is one of these with a SharedVersion (messaging routing), or
+holds only hints its user validates at the source on each read (analytics' dashboard versions).
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Hashable
 from typing import Any, Generic, TypeVar
 
+from django.core.cache import caches
+
 V = TypeVar("V")
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_TTL_SECONDS = 600.0
 
@@ -32,6 +44,8 @@ class LocalCache(Generic[V]):
         max_entries: int = 10_000,
         cache_none: bool = False,
         clock: Callable[[], float] = time.monotonic,
+        shared: SharedVersion | None = None,
+        check_every: float = 0.25,
     ) -> None:
         if ttl <= 0:
             raise ValueError("ttl must be positive")
@@ -43,8 +57,33 @@ class LocalCache(Generic[V]):
         self._entries: dict[Hashable, tuple[float, V]] = {}
         # Bumped by every invalidation: a load started under an older generation is discarded.
         self._generation = 0
+        self._shared = shared
+        self.check_every = check_every
+        self._next_check = float("-inf")
+        self._seen_version: Any = None
+
+    def publish(self) -> None:
+        """Tell every process to drop its entries (call it after the change committed)."""
+        if self._shared is not None:
+            self._shared.bump()
+
+    def _sync(self) -> None:
+        """Drop everything if another process published since the last look (at most every check_every)."""
+        now = self._clock()
+        with self._lock:
+            if now < self._next_check:
+                return
+            self._next_check = now + self.check_every  # one thread looks; the others go on
+        version = self._shared.read()
+        with self._lock:
+            if version is None or version != self._seen_version:
+                self._generation += 1
+                self._entries.clear()
+                self._seen_version = version
 
     def get(self, key: Hashable, default: Any = None) -> V | Any:
+        if self._shared is not None:
+            self._sync()
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
@@ -110,6 +149,45 @@ class LocalCache(Generic[V]):
             del self._entries[key]
         if len(self._entries) >= self.max_entries:
             del self._entries[next(iter(self._entries))]
+
+
+class SharedVersion:
+    """A counter in a Django cache that every process reads: the bus of LocalCache invalidations.
+
+    It starts at the current time in nanoseconds, not 0: a counter Redis evicted and made again
+    cannot come back to a value some process still holds.
+    """
+
+    def __init__(self, name: str, *, alias: str = "default") -> None:
+        self.key = f"localcache:{name}:version"
+        self.alias = alias
+
+    def _cache(self):
+        return caches[self.alias]
+
+    def read(self) -> Any:
+        """The current value, or None when the cache cannot be reached."""
+        try:
+            cache = self._cache()
+            value = cache.get(self.key)
+            if value is None:
+                cache.add(self.key, time.time_ns(), timeout=None)
+                value = cache.get(self.key)
+            return value
+        except Exception:
+            logger.warning("shared cache unreachable: %s not checked", self.key, exc_info=True)
+            return None
+
+    def bump(self) -> None:
+        try:
+            cache = self._cache()
+            try:
+                cache.incr(self.key)
+            except ValueError:  # not there (yet, or evicted): any new value is a change
+                cache.set(self.key, time.time_ns(), timeout=None)
+        except Exception:
+            # The others keep their entries until the TTL; nothing here can do better.
+            logger.exception("could not publish the invalidation of %s", self.key)
 
 
 class _Missing:

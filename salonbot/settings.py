@@ -4,6 +4,7 @@ With no `DATABASE_URL` / `REDIS_URL` the product runs on an embedded default: SQ
 in-process cache and a filesystem Celery broker, so it starts on a laptop with only Python.
 """
 
+import ipaddress
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -25,6 +26,28 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = _DEV_SECRET
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["*"] if DEBUG else [])
+
+# .env.example marks every value an operator must choose with this; copied as it is, it is refused
+# here rather than run with a secret the whole world knows.
+PLACEHOLDER = "change-me"
+SECRET_VARIABLES = (
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "DATABASE_REPLICA_URL",
+    "REDIS_URL",
+    "POSTGRES_PASSWORD",
+    "POSTGRES_APP_PASSWORD",
+    "POSTGRES_REPLICATION_PASSWORD",
+    "METRICS_TOKEN",
+    "WHATSAPP_ACCESS_TOKEN",
+    "WHATSAPP_APP_SECRET",
+    "WHATSAPP_VERIFY_TOKEN",
+)
+_placeholders = [name for name in SECRET_VARIABLES if PLACEHOLDER in env.str(name, default="")]
+if _placeholders:
+    raise ImproperlyConfigured(
+        f"{', '.join(_placeholders)} still hold the .env.example placeholder {PLACEHOLDER!r}: set real values."
+    )
 
 INSTALLED_APPS = [
     "salonbot.admin_site.SalonbotAdminConfig",  # django.contrib.admin with our site class
@@ -51,7 +74,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "salonbot.health.HealthCheckMiddleware",  # first: probes skip host checks and HTTPS redirects
+    "salonbot.observability.RequestContextMiddleware",  # first: request id, log line, latency
+    "salonbot.health.HealthCheckMiddleware",  # probes and /metrics skip host checks and HTTPS redirects
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files (admin, /api/docs) under gunicorn
     "csp.middleware.CSPMiddleware",
@@ -63,6 +87,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "salonbot.scope.TenantScopeMiddleware",  # row-level security follows request.user
+    "salonbot.db.router.ReplicaMiddleware",  # a request that wrote reads from the primary
     "salons.admin_scope.AdminSalonMiddleware",  # admin pages in the salon's time zone
     "django.contrib.messages.middleware.MessageMiddleware",
 ]
@@ -90,13 +116,56 @@ WSGI_APPLICATION = "salonbot.wsgi.application"
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'salonbot.sqlite3'}")}
 _db = DATABASES["default"]
 IS_POSTGRES = "postgresql" in _db["ENGINE"]
+# Connections: persistent per thread (DB_CONN_MAX_AGE), or psycopg's pool per process when
+# DB_POOL_MAX_SIZE is set: at most that many connections per gunicorn worker, whatever its threads
+# and however many clients wait (README, "Connections"). Not PgBouncer in transaction mode: the
+# tenant scope is a session setting, and a transaction pooler would hand it to another client.
+DB_POOL_MAX_SIZE = env.int("DB_POOL_MAX_SIZE", default=0)
+
+
+def _postgres(alias_db: dict, *, connect_timeout: int, pool_timeout: float | None = None) -> None:
+    alias_db["ENGINE"] = "salonbot.db"  # Django's backend + the tenant scope for row-level security
+    alias_db["CONN_HEALTH_CHECKS"] = True
+    options = alias_db.setdefault("OPTIONS", {})
+    options.setdefault("connect_timeout", connect_timeout)
+    if DB_POOL_MAX_SIZE:
+        alias_db["CONN_MAX_AGE"] = 0  # the pool keeps them; Django returns one after each request
+        options["pool"] = {
+            "min_size": min(env.int("DB_POOL_MIN_SIZE", default=1), DB_POOL_MAX_SIZE),
+            "max_size": DB_POOL_MAX_SIZE,
+            # A request that waits longer for a connection fails (503) rather than queue forever.
+            "timeout": pool_timeout or env.float("DB_POOL_TIMEOUT", default=10.0),
+            "max_idle": 300,
+        }
+    else:
+        alias_db["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+
+
 if IS_POSTGRES:
-    _db["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
-    _db["CONN_HEALTH_CHECKS"] = True
-    _db.setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+    _postgres(_db, connect_timeout=5)
 else:
     _db.setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
     _db.setdefault("TEST", {})["NAME"] = str(VAR_DIR / "test.sqlite3")
+
+# A streaming replica for read-only selectors (salonbot/db/router.py); without it nothing changes.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    if not IS_POSTGRES:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs a PostgreSQL DATABASE_URL.")
+    DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
+    # Short: a replica that does not answer costs a read this long once, then the breaker skips it.
+    _replica_timeout = env.int("DATABASE_REPLICA_CONNECT_TIMEOUT", default=2)
+    # The pool's wait too: a pool waits that long for a connection to a replica that is down.
+    _postgres(DATABASES["replica"], connect_timeout=_replica_timeout, pool_timeout=_replica_timeout)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["salonbot.db.router.ReplicaRouter"]
+# Seconds a user's reads stay on the primary after a request of theirs wrote (replica lag).
+DATABASE_REPLICA_PIN_SECONDS = env.float("DATABASE_REPLICA_PIN_SECONDS", default=5.0)
+# Seconds the replica is skipped after it failed (down, refusing, too far behind).
+DATABASE_REPLICA_RETRY_SECONDS = env.float("DATABASE_REPLICA_RETRY_SECONDS", default=10.0)
+# The role the app connects as (owns no table, no BYPASSRLS); `migrate`, run as the tables' owner,
+# grants it row privileges (salonbot/db/rls.py). Empty: no grants (one role does everything).
+DATABASE_APP_ROLE = env.str("DATABASE_APP_ROLE", default="")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and Redis ------------------------------------------------------------------------
@@ -322,13 +391,31 @@ WHATSAPP_VERIFY_TOKEN = env.str("WHATSAPP_VERIFY_TOKEN", default="")
 WHATSAPP_HTTP_TIMEOUT = env.float("WHATSAPP_HTTP_TIMEOUT", default=10.0)
 
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=900)
+
+# --- Observability --------------------------------------------------------------------------
+# /metrics for a bearer of this token, or for these peer addresses (CIDRs); for nobody by default.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = [ipaddress.ip_network(n, strict=False) for n in env.list("METRICS_ALLOWED_IPS", default=[])]
+# Port of the Celery worker's own /metrics (its prefork children added up); unset: none.
+CELERY_METRICS_PORT = env.int("CELERY_METRICS_PORT", default=0)
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}")
+# One line per request (id, user, salon, path, status, duration): always in JSON, where it replaces
+# gunicorn's access log; in plain text only when asked (runserver prints its own).
+LOG_REQUESTS = env.bool("LOG_REQUESTS", default=LOG_FORMAT == "json")
+# With JSON logs a Celery worker keeps Django's LOGGING (one JSON object a line), not its own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
 BOT_INTERPRETER = env.str("BOT_INTERPRETER", default="messaging.bot.interpreter.RuleBasedInterpreter")
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "salonbot.observability.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 

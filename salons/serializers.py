@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from accounts.models import User
 from salonbot.api.fields import StrictDateTimeField, TenantPrimaryKeyRelatedField
+from salonbot.scope import platform_scope
 
 from .models import Customer, Master, MasterTimeOff, Salon, Service
 from .validation import normalize_phone, validate_timezone
@@ -71,13 +72,14 @@ class SalonSerializer(serializers.ModelSerializer):
 
     def validate_whatsapp_phone_number_id(self, value):
         value = (value or "").strip() or None
-        if (
-            value
-            and Salon.objects.filter(whatsapp_phone_number_id=value)
-            .exclude(pk=getattr(self.instance, "pk", None))
-            .exists()
-        ):
-            raise serializers.ValidationError(_("Another salon already uses this WhatsApp number id."))
+        if not value:
+            return value
+        # Any salon's number counts, another owner's too, whose rows row-level security hides from
+        # this owner: the platform answers (only whether it is taken, which the 400 says anyway).
+        with platform_scope():
+            taken = Salon.objects.filter(whatsapp_phone_number_id=value).exclude(pk=getattr(self.instance, "pk", None))
+            if taken.exists():
+                raise serializers.ValidationError(_("Another salon already uses this WhatsApp number id."))
         return value
 
 

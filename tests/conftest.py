@@ -1,5 +1,10 @@
+import contextvars
+import os
+import threading
+
 import pytest
 from django.core.cache import caches
+from django.db import connection
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -26,6 +31,62 @@ LOCMEM_CACHES = {
     alias: {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": f"tests-{alias}"}
     for alias in ("default", "ratelimit")
 }
+
+
+APP_ROLE_MODE = os.environ.get("SALONBOT_TEST_AS_APP_ROLE") == "1"
+
+if APP_ROLE_MODE:
+    # Threads a test starts (races, a lock holder) run its code in its scope, as if in its own thread;
+    # a new thread's context is otherwise empty, and the app role would see no rows from it.
+    _start_thread = threading.Thread.start
+
+    def _start_in_creator_context(self):
+        context, run = contextvars.copy_context(), self.run
+        self.run = lambda: context.run(run)
+        _start_thread(self)
+
+    threading.Thread.start = _start_in_creator_context
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """SALONBOT_TEST_AS_APP_ROLE=1 (PostgreSQL): after migrating as the superuser, every test connection
+    assumes a role like production's app role (no BYPASSRLS, owns nothing), so row-level security
+    applies to the whole suite and a path that forgets to set the tenant scope sees no rows."""
+    if not APP_ROLE_MODE or connection.vendor != "postgresql":
+        yield
+        return
+    from salonbot.db.rls import grant_app_privileges
+
+    role = f"{connection.settings_dict['NAME']}_suite_app"[:63]
+    with django_db_blocker.unblock():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
+            if cursor.fetchone() is None:
+                cursor.execute(f'CREATE ROLE "{role}" NOLOGIN NOSUPERUSER NOBYPASSRLS')
+            cursor.execute(f'GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO "{role}"')  # transactional tests flush
+        grant_app_privileges(connection, role)
+        connection.settings_dict["OPTIONS"]["assume_role"] = role
+        connection.close()
+    yield
+    with django_db_blocker.unblock():
+        connection.settings_dict["OPTIONS"].pop("assume_role", None)
+        connection.close()
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP OWNED BY "{role}"')
+            cursor.execute(f'DROP ROLE IF EXISTS "{role}"')
+
+
+@pytest.fixture(autouse=True)
+def _platform_scope_for_test_code():
+    """Test code itself (factories, assertions) acts for the platform; requests and tasks it makes set their own."""
+    if not APP_ROLE_MODE:
+        yield
+        return
+    from salonbot.scope import platform_scope
+
+    with platform_scope():
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -2,6 +2,9 @@
 
 from rest_framework import mixins, viewsets
 
+from salonbot import observability
+from salonbot.db.router import replica_reads
+
 
 class TenantScopedMixin:
     """`queryset` is narrowed to the caller's tenants with the model's `for_user()`.
@@ -12,16 +15,30 @@ class TenantScopedMixin:
     def get_queryset(self):
         return super().get_queryset().for_user(self.request.user)
 
+    def get_object(self):
+        obj = super().get_object()
+        # The request's log line names the salon it acted in.
+        observability.bind(salon=obj.pk if obj._meta.model_name == "salon" else getattr(obj, "salon_id", None))
+        return obj
+
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "actor": self.request.user}
 
 
-class TenantModelViewSet(TenantScopedMixin, viewsets.ModelViewSet):
+class ReplicaListMixin:
+    """A list is read from the replica when one is configured (salonbot/db/router.py)."""
+
+    def list(self, request, *args, **kwargs):
+        return replica_reads(super().list)(request, *args, **kwargs)
+
+
+class TenantModelViewSet(TenantScopedMixin, ReplicaListMixin, viewsets.ModelViewSet):
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
 
 class TenantReadUpdateViewSet(
     TenantScopedMixin,
+    ReplicaListMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,
@@ -30,5 +47,5 @@ class TenantReadUpdateViewSet(
     http_method_names = ["get", "patch", "head", "options"]
 
 
-class TenantReadOnlyViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
+class TenantReadOnlyViewSet(TenantScopedMixin, ReplicaListMixin, viewsets.ReadOnlyModelViewSet):
     pass

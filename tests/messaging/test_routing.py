@@ -143,3 +143,61 @@ def test_admin_save_of_a_salon_forgets_its_old_number(owner, django_capture_on_c
     assert response.status_code == 302, response.content.decode()[:2000]
     assert routing.salon_for_phone_number_id("420000000000557") is None
     assert routing.salon_for_phone_number_id("420000000000558") == salon
+
+
+class SharedDict:
+    """A SharedVersion stand-in: one counter two memos (two 'processes') read."""
+
+    def __init__(self):
+        self.value = 1
+
+    def read(self):
+        return self.value
+
+    def bump(self):
+        self.value += 1
+
+
+def test_an_invalidation_published_in_one_process_reaches_the_other_within_check_every():
+    clock, shared = Clock(), SharedDict()
+    here = LocalCache(ttl=600, clock=clock, shared=shared, check_every=0.25)
+    there = LocalCache(ttl=600, clock=clock, shared=shared, check_every=0.25)
+    here.set("420", "salon A")
+    assert there.get_or_load("420", lambda: "salon A") == "salon A"
+    here.invalidate("420")
+    here.publish()  # after the commit
+    assert there.get("420") == "salon A"  # looked less than check_every ago
+    clock.now += 0.25
+    assert there.get("420") is None
+    assert there.get_or_load("420", lambda: "salon B") == "salon B"
+    clock.now += 10
+    assert there.get("420") == "salon B"  # nothing published since
+
+
+def test_an_unreachable_shared_version_keeps_nothing_past_check_every():
+    clock = Clock()
+
+    class Down:
+        def read(self):
+            return None
+
+    memo = LocalCache(ttl=600, clock=clock, shared=Down(), check_every=0.25)
+    memo.get_or_load("k", lambda: 1)
+    assert memo.get("k") == 1
+    clock.now += 0.3
+    assert memo.get("k") is None
+
+
+@pytest.mark.django_db
+def test_forgetting_a_salon_publishes_after_commit(django_capture_on_commit_callbacks):
+    from django.core.cache import cache
+
+    salon = factories.SalonFactory(whatsapp_phone_number_id="420000000000559")
+    key = routing._salons_by_number._shared.key
+    before = routing._salons_by_number._shared.read()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        routing.forget_salon(salon)
+    assert cache.get(key) == before  # not before the commit: others would reload the old row
+    for callback in callbacks:
+        callback()
+    assert cache.get(key) == before + 1
