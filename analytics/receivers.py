@@ -8,6 +8,8 @@ import logging
 
 from django.db import transaction
 
+from salonbot.broker import publish
+
 from . import services, tasks
 
 logger = logging.getLogger(__name__)
@@ -24,8 +26,8 @@ def invalidate(salon_id) -> None:
     """
     try:
         if services.invalidate_salon_dashboard(salon_id=salon_id):
-            # retry=False: with the broker down, fail at once (and log) instead of holding the request.
-            tasks.warm_salon_dashboard.apply_async(args=[str(salon_id)], countdown=REWARM_DELAY_SECONDS, retry=False)
+            # Not durable: with the broker down the next reader recomputes the entry itself.
+            publish(tasks.warm_salon_dashboard.name, str(salon_id), countdown=REWARM_DELAY_SECONDS, durable=False)
     except Exception:
         logger.exception("dashboard invalidation of salon %s failed", salon_id)
 

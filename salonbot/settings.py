@@ -76,6 +76,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "salonbot.observability.RequestContextMiddleware",  # first: request id, log line, latency
     "salonbot.health.HealthCheckMiddleware",  # probes and /metrics skip host checks and HTTPS redirects
+    "salonbot.outages.OutageMiddleware",  # a GET that met a database outage runs once more, from scratch
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files (admin, /api/docs) under gunicorn
     "csp.middleware.CSPMiddleware",
@@ -417,6 +418,9 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # psycopg's pool logs every reconnection attempt (four a second during an outage) and every
+    # checkout at INFO; salonbot/outages.py logs an outage once when it starts and once when it ends.
+    "loggers": {"psycopg.pool": {"level": "ERROR"}},
 }
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)

@@ -19,6 +19,9 @@ api_patterns = [
     ),
 ]
 
+# A database outage is a 503, JSON under /api/ and an HTML page elsewhere; anything else stays a 500.
+handler500 = "salonbot.outages.server_error"
+
 # /healthz and /readyz are answered by salonbot.health.HealthCheckMiddleware, before routing.
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -4,7 +4,7 @@ Services enqueue; tasks call services. Looking tasks up by name keeps that one-w
 imports the tasks module (MessagingConfig.ready() imports it, so every process knows them).
 """
 
-from celery import current_app
+from salonbot.broker import publish
 
 PROCESS_WEBHOOK_EVENT = "messaging.process_webhook_event"
 SEND_MESSAGE = "messaging.send_message"
@@ -12,8 +12,11 @@ OFFER_FREED_TIME = "messaging.offer_freed_time"
 
 
 def enqueue(name: str, *args) -> None:
-    """Publish at once or raise: retry=False, so a broker outage never holds the caller's request.
+    """Publish within salonbot.broker's bound, so a broker outage never holds the caller's request.
 
-    Callers run this on commit with `robust=True` and leave the row for the recovery sweep.
+    A publish the broker refuses is deferred, not raised: sent when the broker answers again. Webhook
+    events and outbound messages are durable beyond that (the recovery sweep finds the row); a
+    waiting-list offer lives only as long as the deferring process.
+    Callers still run this on commit with `robust=True`: in eager mode (tests) the task runs here.
     """
-    current_app.tasks[name].apply_async(args, retry=False)
+    publish(name, *args)

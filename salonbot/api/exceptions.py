@@ -10,6 +10,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from salonbot import outages
 from salonbot.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -24,6 +25,8 @@ class RequestTooLarge(exceptions.APIException):
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         return Response(exc.as_dict(), status=exc.status)
+    if outages.is_outage(exc):
+        return outages.api_response(exc)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
     elif isinstance(exc, Http404):
