@@ -3,18 +3,20 @@
 from celery import shared_task
 
 from salonbot import metrics
+from salonbot.outages import TASK_RETRY_ON_OUTAGE
 
 from .bot.flows import waitlist as waitlist_offers
 from .services import delivery, ingest, recovery, reminders
 
 
-@shared_task(name="messaging.process_webhook_event")
+@shared_task(name="messaging.process_webhook_event", **TASK_RETRY_ON_OUTAGE)
 def process_webhook_event(event_id: str) -> None:
     event = ingest.process_webhook_event(event_id=event_id)
     metrics.WEBHOOK_EVENTS_PROCESSED.labels("error" if event.error else "ok").inc()
 
 
-@shared_task(name="messaging.send_message")
+# Retrying after a database error is safe: the claim (attempts == attempt) lets one delivery send.
+@shared_task(name="messaging.send_message", **TASK_RETRY_ON_OUTAGE)
 def send_message(message_id: str, attempt: int = 0) -> str:
     outcome = delivery.deliver_message(message_id=message_id, attempt=attempt)
     metrics.OUTBOUND_SENDS.labels(outcome.status).inc()

@@ -22,6 +22,7 @@ from django.utils import timezone, translation
 
 from bookings.holds import release_holds
 from messaging.models import Conversation, Direction, Message
+from salonbot.outages import persist
 
 from . import ids, render, texts
 from .freetext import respond
@@ -45,7 +46,9 @@ def reply_key(message_id) -> str:
 def handle_inbound(*, message_id) -> list[Message]:
     """Answer this inbound message (and any earlier unanswered one); returns the messages queued."""
     try:
-        return _handle(message_id)
+        # One transaction, answered once (`seen`): a database restart is waited out and tried again,
+        # rather than answered with an apology that cannot be stored either.
+        return persist(_handle, message_id)
     except Exception:
         # A bug must cost the customer one apology, not their conversation.
         logger.exception("the bot failed on inbound message %s", message_id)

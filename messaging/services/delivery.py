@@ -27,6 +27,7 @@ from messaging.models import Direction, Message, MessageStatus
 from messaging.signals import announce_failure
 from messaging.whatsapp.backends import send_message
 from messaging.whatsapp.errors import PermanentSendError, SendError, TransientSendError
+from salonbot.outages import persist
 
 from .statuses import apply_pending_statuses
 
@@ -76,7 +77,9 @@ def deliver_message(*, message_id, attempt: int = 0) -> Outcome:
     )
     if not claimed:
         return Outcome("skipped")
-    message = Message.objects.select_related("salon").get(pk=message_id)
+    # The claim is ours from here: a database outage now would leave the message claimed (sent by
+    # nobody until the lease ends) or sent but unrecorded (sent again then); so wait it out.
+    message = persist(lambda: Message.objects.select_related("salon").get(pk=message_id))
     if message.attempts > MAX_ATTEMPTS:  # earlier deliveries kept dying mid-send (crash, time limit)
         _fail(message, PermanentSendError("no attempt finished", title="no attempt finished"), gave_up=True)
         return Outcome("failed")
@@ -88,17 +91,17 @@ def deliver_message(*, message_id, attempt: int = 0) -> Outcome:
         wamid = send_message(phone_number_id=phone_number_id, body=message.payload)
     except TransientSendError as err:
         if message.attempts >= MAX_ATTEMPTS:
-            _fail(message, err, gave_up=True)
+            persist(_fail, message, err, gave_up=True)
             return Outcome("failed")
         delay = retry_delay(message.attempts, retry_after=err.retry_after)
         if err.title == "timeout":
             delay = max(delay, TIMEOUT_MIN_DELAY_SECONDS)
-        _schedule_retry(message, err, delay)
+        persist(_schedule_retry, message, err, delay)
         return Outcome("retry", retry_in=delay, next_attempt=message.attempts)
     except SendError as err:
-        _fail(message, err)
+        persist(_fail, message, err)
         return Outcome("failed")
-    _mark_sent(message, wamid)
+    persist(_mark_sent, message, wamid)
     return Outcome("sent")
 
 
