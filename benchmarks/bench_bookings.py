@@ -1,48 +1,61 @@
-"""Bookings benchmark: creates/s with 32 concurrent clients over 20 masters, and list latency at 100k rows.
+"""Booking create through HTTP beside its ceiling: the same transaction as raw SQL through pgbench, one run.
 
-Runs against gunicorn on PostgreSQL (a database of its own, recreated):
+    .venv/bin/python benchmarks/bench_bookings.py [--seconds 20] [--clients 32] [--rows 100000]
+    .venv/bin/python benchmarks/bench_bookings.py --app-root /tmp/before14   # another checkout's code, same bench
 
-    .venv/bin/python benchmarks/bench_bookings.py [--seconds 20] [--rows 100000] [--rls both|on|off]
+HTTP: gunicorn in the compose shape (3 gthread workers × 8 threads, a pool of 4 connections per
+worker, connected as an app role under row-level security) and a Celery worker (-c 4), 32 asyncio
+clients on this machine posting `/api/bookings` for a random master of 20 and a random 30-minute
+slot (mostly free, some clashes, 409), customers drawn from 5,000 phones (new and known ones).
 
-Row-level security: "off" connects as the superuser (PostgreSQL exempts it from every policy, as the
-app was before), "on" as a role like production's app role (no BYPASSRLS; here a NOLOGIN role the
-superuser assumes with SET ROLE, dropped afterwards). "both" (the default) measures the two in the
-same run, on the same data, alternating (--rounds, 2 by default).
+Ceiling: pgbench, 32 clients, the transaction the service runs, written by hand — lock the master
+(read with its salon and service), check the interval (bookings, holds, time off), bump the month's
+counter, upsert the customer, insert the booking under the exclusion constraint, its event and two
+reminders — as the same app role, in the same tenant scope, on the same data, right after.
 
-Prints figures a reader can compare; it is not a test.
+Prints HTTP creates/s and attempts/s with p50/p95, pgbench tx/s and inserts/s, the ratio of the
+two creates/s, and the overlap check (active bookings of one master that overlap: must be 0).
+The list latency at `--rows` bookings follows (0 skips it). A database of its own, dropped after.
+Figures to compare, not a test.
 """
 
 import argparse
+import asyncio
 import os
 import random
+import re
+import signal
 import socket
 import statistics
 import subprocess
 import sys
-import threading
+import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parent.parent
-DB = "salonbot_bench"
-ENV = {
-    **os.environ,
-    "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB}",
-    "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/9"),
-    "DEBUG": "0",
-    "SECRET_KEY": "bench-" + "x" * 60,
-    "ALLOWED_HOSTS": "127.0.0.1,localhost",
-    "SECURE_SSL_REDIRECT": "0",
-    "API_RATE_LIMIT": "100000000/m",
-    "LOG_LEVEL": "WARNING",
-}
+HERE = Path(__file__).resolve().parent.parent
+DB = "salonbot_bench_create"
+APP_ROLE = "salonbot_bench_create_app"
+PHONES = 5000
+STATUSES = "('CONFIRMED', 'IN_PROGRESS')"
 
 
-def sh(*args, env=None, **kw):
-    return subprocess.run(args, check=True, cwd=ROOT, env=env or ENV, **kw)
+def env_for(root: Path) -> dict:
+    return {
+        **os.environ,
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB}",
+        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/9"),
+        "DEBUG": "0",
+        "SECRET_KEY": "bench-" + "x" * 60,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "0",
+        "API_RATE_LIMIT": "100000000/m",
+        "LOG_LEVEL": "WARNING",
+        "SALONBOT_VAR_DIR": str(root / "var" / "bench-create"),
+    }
 
 
 def free_port() -> int:
@@ -51,13 +64,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def psql(sql: str, db: str = "postgres") -> str:
+    out = subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", db, "-qAtc", sql],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return out.stdout.strip()
+
+
 SETUP = """
-import sys
-from datetime import timedelta, datetime, UTC
 from decimal import Decimal
 from accounts.models import User
 from salons.models import Salon, Master, Service
-from bookings.models import Booking
 from rest_framework_simplejwt.tokens import RefreshToken
 owner = User.objects.create_user("bench@example.com", "bench-pass-123")
 salon = Salon.objects.create(owner=owner, name="Bench", timezone="Europe/Berlin",
@@ -68,7 +88,7 @@ week = {d: day for d in ("monday","tuesday","wednesday","thursday","friday","sat
 masters = [Master.objects.create(salon=salon, name=f"M{i:02d}", working_hours=week) for i in range(20)]
 for m in masters:
     m.services.add(service)
-print(salon.pk, service.pk, ",".join(str(m.pk) for m in masters), str(RefreshToken.for_user(owner).access_token))
+print(owner.pk, salon.pk, service.pk, ",".join(str(m.pk) for m in masters), RefreshToken.for_user(owner).access_token)
 """
 
 SEED = """
@@ -91,11 +111,11 @@ print(Booking.objects.count())
 """
 
 
-def manage_shell(code: str) -> str:
+def manage_shell(root: Path, code: str) -> str:
     out = subprocess.run(
         [".venv/bin/python", "manage.py", "shell", "-c", code],
-        cwd=ROOT,
-        env=ENV,
+        cwd=root,
+        env=env_for(root),
         check=True,
         capture_output=True,
         text=True,
@@ -103,85 +123,222 @@ def manage_shell(code: str) -> str:
     return out.stdout.strip().splitlines()[-1]
 
 
-APP_ROLE = "salonbot_bench_app"
+def phone(n: int) -> str:
+    return f"+49170{n:07d}"
 
 
-def psql(sql: str, db: str = "postgres") -> None:
-    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", db, "-qc", sql], check=True)
+# The service's transaction, by hand. pgbench substitutes :variables as text; the random master is
+# picked from the literal array of the 20 ids, the start from the slot number.
+PGBENCH_SCRIPT = """
+\\set m random(1, 20)
+\\set slot random(0, {slots})
+\\set p random(0, {phones})
+BEGIN;
+SELECT m.id, m.working_hours, m.is_active, s.id, s.is_active, s.timezone, s.reminder_offsets_minutes,
+       s.max_bookings_per_month, sv.id, sv.duration_minutes, sv.price, sv.is_active
+  FROM salons_master_services ms
+  JOIN salons_master m ON m.id = ms.master_id JOIN salons_salon s ON s.id = m.salon_id
+  JOIN salons_service sv ON sv.id = ms.service_id
+ WHERE ms.master_id = ({masters})[:m] AND ms.service_id = '{service}' AND m.salon_id = '{salon}'
+   AND sv.salon_id = '{salon}' AND s.owner_id = '{owner}'
+ LIMIT 1 FOR UPDATE OF m;
+SELECT count(*) AS busy FROM (
+  SELECT 1 FROM bookings_booking WHERE master_id = ({masters})[:m] AND status IN {statuses}
+     AND end_ts > {start} AND start_ts < {end}
+  UNION ALL SELECT 1 FROM bookings_slothold WHERE master_id = ({masters})[:m] AND expires_at > now()
+     AND end_ts > {start} AND start_ts < {end}
+  UNION ALL SELECT 1 FROM salons_mastertimeoff WHERE master_id = ({masters})[:m]
+     AND end_ts > {start} AND start_ts < {end}
+) b \\gset
+\\if :busy = 0
+INSERT INTO salons_usagecounter (created_at, updated_at, id, salon_id, period, bookings, messages)
+VALUES (now(), now(), gen_random_uuid(), '{salon}', date_trunc('month', now())::date, 1, 0)
+ON CONFLICT (salon_id, period) DO UPDATE SET bookings = salons_usagecounter.bookings + 1, updated_at = now()
+WHERE salons_usagecounter.bookings < 1000000000 RETURNING bookings;
+WITH new AS (
+  INSERT INTO salons_customer (created_at, updated_at, id, salon_id, phone, name, email, wa_id, name_confirmed)
+  VALUES (now(), now(), gen_random_uuid(), '{salon}', '+49170' || lpad(:p::text, 7, '0'), 'Bench', '', '', false)
+  ON CONFLICT (salon_id, phone) DO NOTHING RETURNING id
+) SELECT id FROM new
+  UNION ALL SELECT id FROM salons_customer WHERE salon_id = '{salon}' AND phone = '+49170' || lpad(:p::text, 7, '0');
+INSERT INTO bookings_booking (created_at, updated_at, id, salon_id, master_id, service_id, customer_id, customer_name,
+  customer_phone, start_ts, end_ts, status, code, price, source, notes, cancellation_reason, outside_working_hours,
+  created_by_id)
+VALUES (now(), now(), gen_random_uuid(), '{salon}', ({masters})[:m], '{service}',
+  (SELECT id FROM salons_customer WHERE salon_id = '{salon}' AND phone = '+49170' || lpad(:p::text, 7, '0')), 'Bench',
+  '+49170' || lpad(:p::text, 7, '0'), {start}, {end}, 'CONFIRMED', upper(substr(md5(random()::text), 1, 8)), 30,
+  'api', '', '', false, '{owner}')
+RETURNING id AS booking \\gset
+INSERT INTO bookings_bookingevent (id, salon_id, booking_id, actor_id, actor_kind, event, from_status, to_status,
+  changes, reason, created_at, updated_at)
+VALUES (gen_random_uuid(), '{salon}', ':booking'::uuid, '{owner}', 'user', 'created', '', 'CONFIRMED',
+  '{{}}'::jsonb, '', now(), now());
+INSERT INTO bookings_reminder (created_at, updated_at, id, salon_id, booking_id, offset_minutes, scheduled_at, status,
+  attempts, queued_at, sent_at, last_error, message_id)
+SELECT now(), now(), gen_random_uuid(), '{salon}', ':booking'::uuid, o, {start} - o * interval '1 minute', 'PENDING',
+  0, NULL, NULL, '', NULL FROM unnest(ARRAY[1440, 120]) o;
+\\endif
+COMMIT;
+"""
 
 
-def start_gunicorn(workers: int, rls: bool) -> tuple[subprocess.Popen, str]:
-    env = dict(ENV)
-    if rls:
-        env["DATABASE_URL"] = f"{ENV['DATABASE_URL']}?assume_role={APP_ROLE}"
+def pgbench_phase(ids: dict, base: datetime, args) -> tuple[str, float]:
+    masters = "ARRAY[" + ",".join(f"'{m}'::uuid" for m in ids["masters"]) + "]"
+    start = f"(timestamptz '{base.isoformat()}' + :slot * interval '30 minutes')"
+    script = PGBENCH_SCRIPT.format(
+        slots=args.days * 48 - 1,
+        phones=PHONES - 1,
+        masters=masters,
+        service=ids["service"],
+        salon=ids["salon"],
+        owner=ids["owner"],
+        statuses=STATUSES,
+        start=start,
+        end=f"({start} + interval '30 minutes')",
+    )
+    before = int(psql("SELECT count(*) FROM bookings_booking", DB))
+    with tempfile.NamedTemporaryFile("w", suffix=".sql") as f:
+        f.write(script)
+        f.flush()
+        # Connected like the app: its role (row-level security applies) in the owner's scope.
+        options = f"-c role={APP_ROLE} -c salonbot.owner_id={ids['owner']}"
+        out = subprocess.run(
+            [
+                "pgbench",
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-n",
+                "-f",
+                f.name,
+                "-c",
+                str(args.clients),
+                "-j",
+                "2",
+                "-T",
+                str(int(args.seconds)),
+                DB,
+            ],
+            env={**os.environ, "PGOPTIONS": options},
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    tps = float(re.search(r"tps = ([\d.]+)", out).group(1))
+    latency = re.search(r"latency average = ([\d.]+) ms", out).group(1)
+    inserted = int(psql("SELECT count(*) FROM bookings_booking", DB)) - before
+    per_second = inserted / args.seconds
+    return (
+        f"pgbench ceiling:  {per_second:7.1f} bookings/s  ({tps:.1f} tx/s incl. refused; latency avg {latency} ms; "
+        f"{inserted} inserted)",
+        per_second,
+    )
+
+
+def start_gunicorn(root: Path) -> tuple[subprocess.Popen, str]:
+    env = {**env_for(root), "DB_POOL_MAX_SIZE": "4", "PGOPTIONS": f"-c role={APP_ROLE}"}
     port = free_port()
     server = subprocess.Popen(
         [
             ".venv/bin/gunicorn",
             "salonbot.wsgi",
-            "-w",
-            str(workers),
+            "-c",
+            "python:salonbot.gunicorn_conf",
             "-b",
             f"127.0.0.1:{port}",
+            "--workers",
+            "3",
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "8",
             "--log-level",
             "warning",
         ],
-        cwd=ROOT,
+        cwd=root,
         env=env,
     )
     url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
+    for _ in range(300):
         try:
             if httpx.get(f"{url}/healthz").status_code == 200:
-                break
+                return server, url
         except httpx.HTTPError:
-            time.sleep(0.1)
-    return server, url
+            pass
+        time.sleep(0.1)
+    raise RuntimeError("gunicorn did not start")
 
 
-def create_phase(url, token, salon_id, service_id, master_ids, args, base) -> str:
-    headers = {"Authorization": f"Bearer {token}"}
-    created, conflicts, errors, latencies = [0], [0], [0], []
-    lock = threading.Lock()
-    stop_at = time.monotonic() + args.seconds
+def start_worker(root: Path) -> subprocess.Popen:
+    env = {**env_for(root), "PGOPTIONS": f"-c role={APP_ROLE}"}  # libpq: every connection as the app role
+    return subprocess.Popen(
+        [
+            ".venv/bin/celery",
+            "-A",
+            "salonbot",
+            "worker",
+            "-c",
+            "4",
+            "--loglevel",
+            "WARNING",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=root,
+        env=env,
+    )
 
-    def client(n: int):
+
+async def http_phase(url: str, ids: dict, base: datetime, args) -> tuple[str, float]:
+    headers = {"Authorization": f"Bearer {ids['token']}"}
+    codes: dict[int, int] = {}
+    latencies: list[float] = []
+    limits = httpx.Limits(max_connections=args.clients, max_keepalive_connections=args.clients)
+
+    async def client(n: int, http: httpx.AsyncClient, stop_at: float) -> None:
         rnd = random.Random(n)
-        with httpx.Client(base_url=url, headers=headers, timeout=30) as http:
-            while time.monotonic() < stop_at:
-                # Random master and 30-minute slot in a 20-day window: mostly free, some clashes.
-                start = base + timedelta(minutes=30 * rnd.randrange(20 * 48))
-                body = {
-                    "salon_id": salon_id,
-                    "master_id": rnd.choice(master_ids),
-                    "service_id": service_id,
-                    "customer_name": "Bench",
-                    "customer_phone": "+491701234567",
-                    "start_ts": start.isoformat(),
-                }
-                t0 = time.perf_counter()
-                code = http.post("/api/bookings", json=body).status_code
-                dt = time.perf_counter() - t0
-                with lock:
-                    latencies.append(dt)
-                    if code == 201:
-                        created[0] += 1
-                    elif code == 409:
-                        conflicts[0] += 1
-                    else:
-                        errors[0] += 1
+        while time.monotonic() < stop_at:
+            start = base + timedelta(minutes=30 * rnd.randrange(args.days * 48))
+            body = {
+                "salon_id": ids["salon"],
+                "master_id": rnd.choice(ids["masters"]),
+                "service_id": ids["service"],
+                "customer_name": "Bench",
+                "customer_phone": phone(rnd.randrange(PHONES)),
+                "start_ts": start.isoformat(),
+            }
+            t0 = time.perf_counter()
+            code = (await http.post("/api/bookings", json=body)).status_code
+            latencies.append(time.perf_counter() - t0)
+            codes[code] = codes.get(code, 0) + 1
 
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(args.clients)]
-    t0 = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.monotonic() - t0
+    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=60, limits=limits) as http:
+        await asyncio.gather(*(client(1000 + n, http, time.monotonic() + 2) for n in range(args.clients)))  # warm-up
+        codes.clear()
+        latencies.clear()
+        t0 = time.monotonic()
+        await asyncio.gather(*(client(n, http, t0 + args.seconds) for n in range(args.clients)))
+        elapsed = time.monotonic() - t0
     lat = sorted(latencies)
+    created = codes.get(201, 0)
+    other = sum(n for code, n in codes.items() if code not in (201, 409))
+    p50, p95 = statistics.median(lat) * 1000, lat[int(len(lat) * 0.95)] * 1000
     return (
-        f"bookings created/s: {created[0] / elapsed:.1f}  (201={created[0]} 409={conflicts[0]} other={errors[0]}); "
-        f"latency p50={statistics.median(lat) * 1000:.1f}ms p95={lat[int(len(lat) * 0.95)] * 1000:.1f}ms"
+        f"HTTP /api/bookings: {created / elapsed:7.1f} bookings/s  ({len(lat) / elapsed:.1f} requests/s; "
+        f"201={created} 409={codes.get(409, 0)} other={other}); latency p50={p50:.0f}ms p95={p95:.0f}ms",
+        created / elapsed,
+    )
+
+
+def overlaps() -> int:
+    return int(
+        psql(
+            "SELECT count(*) FROM bookings_booking a JOIN bookings_booking b ON a.master_id = b.master_id "
+            f"AND a.id < b.id AND a.start_ts < b.end_ts AND b.start_ts < a.end_ts "
+            f"WHERE a.status IN {STATUSES} AND b.status IN {STATUSES}",
+            DB,
+        )
     )
 
 
@@ -198,8 +355,6 @@ def list_phase(url, token, salon_id, total) -> list[str]:
                 response = http.get(path)
                 samples.append(time.perf_counter() - t0)
                 assert response.status_code == 200, response.text
-            if path == "/api/bookings":
-                assert response.json()["count"] > 0  # under RLS too: the owner's scope sees the rows
             samples.sort()
             lines.append(
                 f"list {path} with {total} bookings: p50={statistics.median(samples) * 1000:.1f}ms "
@@ -208,55 +363,71 @@ def list_phase(url, token, salon_id, total) -> list[str]:
     return lines
 
 
+def drain_broker(root: Path) -> None:
+    import redis
+
+    client = redis.Redis.from_url(env_for(root)["REDIS_URL"])
+    client.delete("celery", *client.keys("_kombu.binding.*"), *client.keys("unacked*"))
+
+
 def main():
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, lambda *_: sys.exit(1))
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--workers", type=int, default=5)
-    parser.add_argument("--rls", choices=["both", "on", "off"], default="both")
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--days", type=int, default=20, help="width of the window the random slots fall in")
+    parser.add_argument("--rounds", type=int, default=1, help="HTTP then pgbench, this many times")
+    parser.add_argument("--rows", type=int, default=0, help="bookings to seed for the list latency (0: skip)")
+    parser.add_argument("--app-root", type=Path, default=HERE, help="the checkout whose code serves HTTP")
     args = parser.parse_args()
-    modes = {"both": [False, True], "on": [True], "off": [False]}[args.rls]
-    label = {False: "RLS off (superuser)", True: "RLS on (app role)"}
+    root = args.app_root.resolve()
 
     psql(f"DROP DATABASE IF EXISTS {DB}")
     psql(f"CREATE DATABASE {DB}")
-    if True in modes:
-        psql(f"DO $$ BEGIN CREATE ROLE {APP_ROLE} NOLOGIN NOBYPASSRLS; EXCEPTION WHEN duplicate_object THEN END $$")
+    psql(f"DO $$ BEGIN CREATE ROLE {APP_ROLE} NOLOGIN NOBYPASSRLS; EXCEPTION WHEN duplicate_object THEN END $$")
+    drain_broker(root)
+    server = worker = None
     try:
-        grants = {"DATABASE_APP_ROLE": APP_ROLE} if True in modes else {}
-        sh(".venv/bin/python", "manage.py", "migrate", "-v0", env={**ENV, **grants})
-        salon_id, service_id, master_ids, token = manage_shell(SETUP).split()
-        master_ids = master_ids.split(",")
+        subprocess.run(
+            [".venv/bin/python", "manage.py", "migrate", "-v0"],
+            cwd=root,
+            env={**env_for(root), "DATABASE_APP_ROLE": APP_ROLE},
+            check=True,
+        )
+        owner, salon, service, masters, token = manage_shell(root, SETUP).split()
+        ids = {"owner": owner, "salon": salon, "service": service, "masters": masters.split(","), "token": token}
+        commit = subprocess.run(["git", "log", "-1", "--format=%h %s"], cwd=root, capture_output=True, text=True)
+        print(f"code: {root} ({commit.stdout.strip()[:80]})")
+        print(
+            f"create: {args.clients} clients, 20 masters, {args.days}-day window, {args.seconds:.0f}s per phase; "
+            "gunicorn 3 gthread workers x 8 threads, pool 4/worker, app role (RLS); celery worker -c 4"
+        )
+        server, url = start_gunicorn(root)
+        worker = start_worker(root)
         base = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=2)
+        for n in range(args.rounds):
+            window = base + timedelta(days=2 * args.days * n)  # each phase its own window: as many clashes
+            http_line, http_rate = asyncio.run(http_phase(url, ids, window, args))
+            print(f"  {http_line}")
+            pg_line, pg_rate = pgbench_phase(ids, window + timedelta(days=args.days), args)
+            print(f"  {pg_line}")
+            print(f"  HTTP creates are {http_rate / pg_rate:.1%} of the raw-SQL ceiling")
+        print(f"  overlapping active bookings of one master: {overlaps()}")
 
-        print(f"create: {args.clients} clients, 20 masters, {args.seconds:.0f}s each, gunicorn -w {args.workers}")
-        # Modes alternate, round after round: a shared machine's load drifts, and drift is not RLS.
-        runs = [rls for _ in range(args.rounds) for rls in modes]
-        for n, rls in enumerate(runs):
-            server, url = start_gunicorn(args.workers, rls)
-            window = base + timedelta(days=30 * n)  # each run in its own 20-day window: as many clashes
-            try:
-                print(f"  {label[rls]:20} {create_phase(url, token, salon_id, service_id, master_ids, args, window)}")
-            finally:
-                server.terminate()
-                server.wait(10)
-
-        total = manage_shell(SEED.format(rows=args.rows))
-        psql("ANALYZE", db=DB)
-        for rls in runs:
-            server, url = start_gunicorn(args.workers, rls)
-            try:
-                for line in list_phase(url, token, salon_id, total):
-                    print(f"  {label[rls]:20} {line}")
-            finally:
-                server.terminate()
-                server.wait(10)
+        if args.rows:
+            total = manage_shell(root, SEED.format(rows=args.rows))
+            psql("ANALYZE", DB)
+            for line in list_phase(url, token, salon, total):
+                print(f"  {line}")
     finally:
+        for process in (server, worker):
+            if process is not None:
+                process.terminate()
+                process.wait(30)
+        drain_broker(root)
         psql(f"DROP DATABASE IF EXISTS {DB}")  # the role's privileges go with it
-        if True in modes:
-            psql(f"DROP ROLE IF EXISTS {APP_ROLE}")
+        psql(f"DROP ROLE IF EXISTS {APP_ROLE}")
 
 
 if __name__ == "__main__":

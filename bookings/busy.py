@@ -17,11 +17,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from salonbot.errors import BookingConflict, InvalidInput
+from salonbot.tenancy import TenantQuerySet
 from salons.models import Master, Salon, Service
 
 from . import availability
 from .models import Booking
-from .slots import busy_by_master, busy_window, policy_for
+from .slots import busy_by_master, busy_kinds, busy_window, policy_for
 
 HELD = _("That time is held for a customer who is confirming it in a chat; it frees up if they do not.")
 
@@ -30,17 +31,19 @@ def lock_master(master: Master) -> Master:
     return Master.objects.select_for_update().get(pk=master.pk)
 
 
-def ensure_free(master: Master, start_ts: datetime, end_ts: datetime, *, holder: str = "", exclude_booking=None):
-    """409 when an active booking or someone else's live hold overlaps; time off is the caller's rule."""
-    busy = busy_by_master(
-        [master.pk], start_ts, end_ts, holder=holder, exclude_booking=exclude_booking, with_time_off=False
-    )
-    if busy[master.pk]:
-        # Say which, for the owner at the admin or the API (only on this refused path).
-        booked = Booking.objects.filter(master=master).active().overlapping(start_ts, end_ts)
-        if exclude_booking is not None:
-            booked = booked.exclude(pk=exclude_booking)
-        raise BookingConflict(None if booked.exists() else HELD)
+def ensure_free(
+    master: Master, start_ts: datetime, end_ts: datetime, *, holder: str = "", exclude_booking=None
+) -> bool:
+    """409 when an active booking or someone else's live hold overlaps; else whether time off does.
+
+    Time off is the caller's rule (staff may book over it, flagged). One query.
+    """
+    kinds = busy_kinds(master.pk, start_ts, end_ts, holder=holder, exclude_booking=exclude_booking)
+    if "booking" in kinds:
+        raise BookingConflict()
+    if "hold" in kinds:
+        raise BookingConflict(HELD)
+    return "time_off" in kinds
 
 
 def pick_free_master(salon: Salon, service: Service, start_ts: datetime, end_ts: datetime, *, holder: str = ""):
@@ -95,3 +98,29 @@ def ensure_offered(
     )
     if start_ts not in starts:
         raise BookingConflict("That time is no longer available.")
+
+
+class _MasterServiceQuerySet(TenantQuerySet):
+    salon_path = "master__salon"
+
+
+def lock_booking_rows(*, actor, salon_id, master_id, service_id) -> tuple[Salon, Master, Service | None] | None:
+    """The salon, the master (row locked) and the service of a create, in one statement; None when
+    the actor may not see them together or the master does not perform the service.
+
+    Reads through the master–service link, so tenancy and eligibility are the join's conditions;
+    the caller finds out which failed only on that refused path.
+    """
+    if service_id is None:
+        rows = Master.objects.select_related("salon").filter(pk=master_id, salon_id=salon_id)
+        if actor is not None:
+            rows = rows.for_user(actor)
+        master = rows.select_for_update(of=("self",)).first()
+        return (master.salon, master, None) if master is not None else None
+    links = _MasterServiceQuerySet(model=Master.services.through).filter(
+        master_id=master_id, service_id=service_id, master__salon_id=salon_id, service__salon_id=salon_id
+    )
+    if actor is not None:
+        links = links.for_user(actor)
+    link = links.select_related("master__salon", "service").select_for_update(of=("master",)).first()
+    return (link.master.salon, link.master, link.service) if link is not None else None

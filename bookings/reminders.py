@@ -35,6 +35,17 @@ def plan_reminders(booking: Booking, offsets: list[int], now: datetime | None = 
             _close(leftover, ReminderStatus.CANCELLED, "The salon no longer uses this offset.")
 
 
+def plan_new_reminders(booking: Booking, offsets: list[int], now: datetime | None = None) -> None:
+    """A new booking has no rows yet: one per offset still in the future, in one INSERT."""
+    now = now or timezone.now()
+    starts = {offset: booking.start_ts - timedelta(minutes=offset) for offset in dict.fromkeys(offsets)}
+    Reminder.objects.bulk_create(
+        Reminder(salon_id=booking.salon_id, booking=booking, offset_minutes=offset, scheduled_at=scheduled_at)
+        for offset, scheduled_at in starts.items()
+        if scheduled_at > now
+    )
+
+
 def cancel_open_reminders(booking: Booking) -> int:
     return Reminder.objects.filter(booking=booking, status__in=OPEN_STATUSES).update(
         status=ReminderStatus.CANCELLED, updated_at=timezone.now()

@@ -3,7 +3,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from salonbot.api.fields import StrictDateTimeField, TenantPrimaryKeyRelatedField
-from salons.models import Master, Salon, Service
+from salons.models import Master, Service
 from salons.serializers import PhoneField
 
 from .models import Booking, BookingEvent, DayPart, Reminder, WaitlistEntry
@@ -64,9 +64,11 @@ class BookingSerializer(serializers.ModelSerializer):
 
 
 class BookingCreateSerializer(serializers.Serializer):
-    salon_id = TenantPrimaryKeyRelatedField(queryset=Salon.objects.all())
-    master_id = TenantPrimaryKeyRelatedField(queryset=Master.objects.all(), required=False, allow_null=True)
-    service_id = TenantPrimaryKeyRelatedField(queryset=Service.objects.all(), required=False, allow_null=True)
+    # Ids, not rows: the service reads salon, master and service in one statement, with the
+    # tenancy check (another tenant's id is refused like a missing one, on its field).
+    salon_id = serializers.UUIDField()
+    master_id = serializers.UUIDField(required=False, allow_null=True)
+    service_id = serializers.UUIDField(required=False, allow_null=True)
     customer_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     customer_phone = PhoneField(required=False, allow_blank=True, default="")
     start_ts = StrictDateTimeField()

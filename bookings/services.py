@@ -26,7 +26,7 @@ from .models import (
     BookingStatus,
     SlotHold,
 )
-from .reminders import cancel_open_reminders, plan_reminders
+from .reminders import cancel_open_reminders, plan_new_reminders, plan_reminders
 from .signals import booking_changed
 
 logger = logging.getLogger(__name__)
@@ -55,8 +55,8 @@ def _actor_kind(actor, actor_kind: str | None) -> str:
     return actor_kind or ActorKind.SYSTEM
 
 
-def _check_salon(actor, salon: Salon) -> Salon:
-    if actor is not None and not Salon.objects.for_user(actor).filter(pk=salon.pk).exists():
+def _check_salon(actor, salon: Salon | None) -> Salon:
+    if salon is None or (actor is not None and not Salon.objects.for_user(actor).filter(pk=salon.pk).exists()):
         raise InvalidInput("Unknown salon.", field="salon_id")
     if not salon.is_active:
         raise SalonInactive()
@@ -107,8 +107,13 @@ def _end_ts(start_ts: datetime, end_ts: datetime | None, service: Service | None
     return end_ts
 
 
-def working_hours_problem(salon: Salon, master: Master, start_ts: datetime, end_ts: datetime) -> str | None:
-    """Why [start_ts, end_ts) is off the master's hours (day off, outside the day, break, time off), or None."""
+def working_hours_problem(
+    salon: Salon, master: Master, start_ts: datetime, end_ts: datetime, *, time_off: bool | None = None
+) -> str | None:
+    """Why [start_ts, end_ts) is off the master's hours (day off, outside the day, break, time off), or None.
+
+    `time_off`: whether time off overlaps, when the caller already knows (`busy.ensure_free`).
+    """
     zone = zoneinfo.ZoneInfo(salon.timezone)
     day = start_ts.astimezone(zone).date()
     window = availability.working_window(master.working_hours, salon.timezone, day)
@@ -129,7 +134,9 @@ def working_hours_problem(salon: Salon, master: Master, start_ts: datetime, end_
                 "start": f"{break_start.astimezone(zone):%H:%M}",
                 "end": f"{break_end.astimezone(zone):%H:%M}",
             }
-    if MasterTimeOff.objects.filter(master=master, start_ts__lt=end_ts, end_ts__gt=start_ts).exists():
+    if time_off is None:
+        time_off = MasterTimeOff.objects.filter(master=master, start_ts__lt=end_ts, end_ts__gt=start_ts).exists()
+    if time_off:
         return _("%(master)s has time off then.") % {"master": master.name}
     return None
 
@@ -138,8 +145,8 @@ def _weekday(day) -> str:
     return str(formats.date_format(day, "l"))
 
 
-def _check_working_hours(salon, master, start_ts, end_ts, *, allow_outside_hours: bool) -> bool:
-    problem = working_hours_problem(salon, master, start_ts, end_ts)
+def _check_working_hours(salon, master, start_ts, end_ts, *, allow_outside_hours: bool, time_off: bool) -> bool:
+    problem = working_hours_problem(salon, master, start_ts, end_ts, time_off=time_off)
     if problem and not allow_outside_hours:
         raise OutsideWorkingHours(problem)
     return problem is not None
@@ -183,15 +190,14 @@ def _save_guarded(booking: Booking, **save_kwargs) -> None:
         raise
 
 
-@transaction.atomic
 def create_booking(
     *,
     actor,
-    salon: Salon,
+    salon: Salon | Any,
     start_ts: datetime,
     source: str,
-    master: Master | None = None,
-    service: Service | None = None,
+    master: Master | Any | None = None,
+    service: Service | Any | None = None,
     end_ts: datetime | None = None,
     customer: Customer | None = None,
     customer_name: str = "",
@@ -205,35 +211,70 @@ def create_booking(
 ) -> Booking:
     """Book `master` (or any free master) for `service` at `start_ts`: the only way a booking comes to exist.
 
-    `actor` is the user acting, or None for the bot/system (`actor_kind`). With
-    `enforce_availability` the exact interval must also be an offered slot (working hours,
-    notice, horizon) — the bot books only what it offered. Staff may book outside the master's
-    hours; the booking is flagged, and with `allow_outside_hours=False` (the admin, before the
-    owner confirms) it is refused with `OutsideWorkingHours` instead.
+    `salon`, `master` and `service` are objects or ids; they are read again (the master's row
+    locked) in the transaction. `actor` is the user acting, or None for the bot/system
+    (`actor_kind`). With `enforce_availability` the exact interval must also be an offered slot
+    (working hours, notice, horizon) — the bot books only what it offered. Staff may book outside
+    the master's hours; the booking is flagged, and with `allow_outside_hours=False` (the admin,
+    before the owner confirms) it is refused with `OutsideWorkingHours` instead.
 
     Someone else's live hold on the interval is a conflict like a booking; `holder`'s own hold
     (the bot's confirm step) is not, and is turned into this booking in the same transaction.
 
     `at` is when the booking is made, for data recorded after the fact (an import, the demo
     salon): the time rules, the audit row and the reminders are judged as of then.
+
+    No savepoint on the way: the exclusion constraint's refusal fails the whole transaction and
+    becomes the same 409 as the check; a clash of the random booking code (rare) runs it again.
     """
-    salon = _check_salon(actor, Salon.objects.get(pk=salon.pk))
-    _check_service(salon, service)
+    kwargs = locals()
+    for attempt in range(CODE_ATTEMPTS):
+        code = Booking._meta.get_field("code").default()
+        try:
+            with transaction.atomic():
+                return _create_booking(**kwargs, code=code)
+        except IntegrityError as exc:
+            if EXCLUSION_CONSTRAINT in str(exc):
+                raise BookingConflict() from exc
+            if attempt == CODE_ATTEMPTS - 1 or not Booking.objects.filter(code=code).exists():
+                raise
+    raise AssertionError("unreachable")
+
+
+def _create_booking(
+    *,
+    actor,
+    salon,
+    start_ts,
+    source,
+    master,
+    service,
+    end_ts,
+    customer,
+    customer_name,
+    customer_phone,
+    notes,
+    actor_kind,
+    enforce_availability,
+    allow_outside_hours,
+    holder,
+    at,
+    code,
+) -> Booking:
     if master is None and service is None:
         raise InvalidInput("Give master_id, or service_id to let the salon pick a master.", field="master_id")
+    salon, master, service = _rows_for_create(actor, _pk(salon), _pk(master), _pk(service), start_ts, holder)
     _check_times(start_ts, end_ts, at or timezone.now())
     end_ts = _end_ts(start_ts, end_ts, service)
 
     outside = False
-    if master is None and holder:
-        master = _held_master(salon, service, start_ts, holder)  # "any master": the one kept for them
     if master is None:
         master = busy.pick_free_master(salon, service, start_ts, end_ts, holder=holder)
     else:
-        _check_master(salon, master, service)
-        master = busy.lock_master(master)
-        busy.ensure_free(master, start_ts, end_ts, holder=holder)
-        outside = _check_working_hours(salon, master, start_ts, end_ts, allow_outside_hours=allow_outside_hours)
+        time_off = busy.ensure_free(master, start_ts, end_ts, holder=holder)
+        outside = _check_working_hours(
+            salon, master, start_ts, end_ts, allow_outside_hours=allow_outside_hours, time_off=time_off
+        )
     if enforce_availability:
         busy.ensure_offered(salon, master, start_ts, end_ts, holder=holder)
 
@@ -259,15 +300,9 @@ def create_booking(
         notes=notes,
         outside_working_hours=outside,
         created_by=actor,
+        code=code,
     )
-    for attempt in range(CODE_ATTEMPTS):
-        try:
-            _save_guarded(booking, force_insert=True)
-            break
-        except IntegrityError:
-            if attempt == CODE_ATTEMPTS - 1 or Booking.objects.filter(code=booking.code).count() == 0:
-                raise
-            booking.code = Booking._meta.get_field("code").default()  # a rare code collision
+    booking.save(force_insert=True)
     _record(
         booking,
         actor=actor,
@@ -276,20 +311,61 @@ def create_booking(
         changes={"start_ts": start_ts.isoformat(), "end_ts": end_ts.isoformat(), "master_id": str(master.pk)},
         at=at,
     )
-    plan_reminders(booking, salon.reminder_offsets_minutes, now=at)
+    plan_new_reminders(booking, salon.reminder_offsets_minutes, now=at)
     _release(holder)
     _announce(booking, BookingEventKind.CREATED, recorded=at is not None)
     return booking
 
 
-def _held_master(salon: Salon, service: Service | None, start_ts: datetime, holder: str) -> Master | None:
-    hold = (
-        SlotHold.objects.live()
-        .filter(salon=salon, holder=holder, service=service, start_ts=start_ts)
-        .select_related("master")
-        .first()
-    )
-    return hold.master if hold is not None else None
+def _pk(value):
+    return getattr(value, "pk", value)
+
+
+def _rows_for_create(actor, salon_id, master_id, service_id, start_ts: datetime, holder: str):
+    """(salon, master, service) checked for the actor, the master's row locked; master None: pick one.
+
+    The happy path is one statement; only a refusal reads the rows one by one to say which is wrong.
+    """
+    if master_id is None and holder:
+        master_id = _held_master_id(salon_id, service_id, start_ts, holder)  # "any master": the one kept for them
+    if master_id is not None:
+        rows = busy.lock_booking_rows(actor=actor, salon_id=salon_id, master_id=master_id, service_id=service_id)
+        if rows is not None:
+            salon, master, service = rows
+            _check_active(salon, service)
+            _check_master(salon, master, None)
+            return salon, master, service
+    salon = _check_salon(actor, Salon.objects.filter(pk=salon_id).first())
+    service = _service_or_refuse(service_id)
+    _check_service(salon, service)
+    if master_id is None:
+        return salon, None, service
+    master = Master.objects.filter(pk=master_id).first()
+    if master is None:
+        raise InvalidInput("Unknown master.", field="master_id")
+    _check_master(salon, master, service)
+    raise InvalidInput("Unknown master.", field="master_id")  # vanished between the two reads
+
+
+def _service_or_refuse(service_id) -> Service | None:
+    if service_id is None:
+        return None
+    service = Service.objects.filter(pk=service_id).first()
+    if service is None:
+        raise InvalidInput("Unknown service.", field="service_id")
+    return service
+
+
+def _check_active(salon: Salon, service: Service | None) -> None:
+    if not salon.is_active:
+        raise SalonInactive()
+    if service is not None and not service.is_active:
+        raise InvalidInput("The service is not active.", field="service_id")
+
+
+def _held_master_id(salon_id, service_id, start_ts: datetime, holder: str):
+    hold = SlotHold.objects.live().filter(salon_id=salon_id, holder=holder, service_id=service_id, start_ts=start_ts)
+    return hold.values_list("master_id", flat=True).first()
 
 
 def _release(holder: str) -> None:
@@ -347,8 +423,12 @@ def reschedule_booking(
         else:
             new_end = end_ts
         new_end = _end_ts(new_start, new_end, new_service)
-        busy.ensure_free(busy.lock_master(new_master), new_start, new_end, holder=holder, exclude_booking=booking.pk)
-        outside = _check_working_hours(salon, new_master, new_start, new_end, allow_outside_hours=allow_outside_hours)
+        time_off = busy.ensure_free(
+            busy.lock_master(new_master), new_start, new_end, holder=holder, exclude_booking=booking.pk
+        )
+        outside = _check_working_hours(
+            salon, new_master, new_start, new_end, allow_outside_hours=allow_outside_hours, time_off=time_off
+        )
         for field, old, new in (
             ("start_ts", booking.start_ts, new_start),
             ("end_ts", booking.end_ts, new_end),

@@ -11,6 +11,7 @@ import zoneinfo
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
+from django.db.models import CharField, Value
 from django.utils import timezone
 
 from salons.models import Master, MasterTimeOff, Salon, Service
@@ -53,21 +54,38 @@ def busy_by_master(
     bookings (but `exclude_booking`, the one being moved), the live holds of anyone but
     `holder`, and time off (`with_time_off`; staff may book over it, flagged). One query.
     """
+    columns = ("master_id", "start_ts", "end_ts")
+    parts = _busy_parts(master_ids, start, end, holder=holder, exclude_booking=exclude_booking, now=now)
+    if not with_time_off:
+        parts.pop("time_off")
+    first, *rest = (qs.order_by().values_list(*columns) for qs in parts.values())
+    busy_rows = first.union(*rest, all=True)
+    busy: dict = defaultdict(list)
+    for master_id, s, e in busy_rows:
+        busy[master_id].append((s, e))
+    return busy
+
+
+def _busy_parts(master_ids: list, start: datetime, end: datetime, *, holder, exclude_booking, now) -> dict:
+    """What busy time is, kind by kind: active bookings, others' live holds, time off."""
     bookings = Booking.objects.filter(master_id__in=master_ids).active().overlapping(start, end)
     if exclude_booking is not None:
         bookings = bookings.exclude(pk=exclude_booking)
     holds = SlotHold.objects.live(now).filter(master_id__in=master_ids, start_ts__lt=end, end_ts__gt=start)
     if holder:
         holds = holds.exclude(holder=holder)
-    columns = ("master_id", "start_ts", "end_ts")
-    busy_rows = bookings.order_by().values_list(*columns).union(holds.order_by().values_list(*columns), all=True)
-    if with_time_off:
-        time_off = MasterTimeOff.objects.filter(master_id__in=master_ids, start_ts__lt=end, end_ts__gt=start)
-        busy_rows = busy_rows.union(time_off.order_by().values_list(*columns), all=True)
-    busy: dict = defaultdict(list)
-    for master_id, s, e in busy_rows:
-        busy[master_id].append((s, e))
-    return busy
+    time_off = MasterTimeOff.objects.filter(master_id__in=master_ids, start_ts__lt=end, end_ts__gt=start)
+    return {"booking": bookings, "hold": holds, "time_off": time_off}
+
+
+def busy_kinds(master_id, start: datetime, end: datetime, *, holder: str = "", exclude_booking=None) -> set[str]:
+    """Which kinds of busy time ("booking", "hold", "time_off") overlap [start, end) for one master. One query."""
+    parts = _busy_parts([master_id], start, end, holder=holder, exclude_booking=exclude_booking, now=None)
+    first, *rest = (
+        qs.order_by().annotate(kind=Value(kind, output_field=CharField())).values_list("kind")
+        for kind, qs in parts.items()
+    )
+    return {kind for (kind,) in first.union(*rest, all=True)}
 
 
 def master_slots(*, master: Master, day: date, duration_minutes: int, now: datetime | None = None) -> list[datetime]:

@@ -47,7 +47,8 @@ class BookingViewSet(TenantModelViewSet):
             notes=values["notes"],
             source=BookingSource.API,
         )
-        return Response(self._render(booking), status=status.HTTP_201_CREATED)
+        # Rendered from the rows the service holds: nothing to read back.
+        return Response(serializers.BookingSerializer(booking).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
         booking = self.get_object()

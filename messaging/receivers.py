@@ -11,8 +11,8 @@ from salons.models import Salon
 from salons.signals import salon_changed
 
 from .models import Message
-from .services import confirmations, reminders, routing
-from .services.jobs import OFFER_FREED_TIME, enqueue
+from .services import reminders, routing
+from .services.jobs import CONFIRM_BOOKING, OFFER_FREED_TIME, enqueue
 from .signals import message_failed
 
 logger = logging.getLogger(__name__)
@@ -22,12 +22,13 @@ logger = logging.getLogger(__name__)
 def confirm_new_booking(sender, booking_id, salon_id, event, recorded=False, **kwargs):
     if event != BookingEventKind.CREATED or recorded:
         return
-    # Sent after the booking committed, inside the request that made it: a failure here must not
-    # turn a booked slot into an error for the caller.
+    # After the booking committed; the reads and the message are a worker's job, so the request
+    # that booked (API, admin) returns without them, and a broker failure must not turn a booked
+    # slot into an error for the caller.
     try:
-        confirmations.queue_booking_confirmation(booking_id=booking_id)
+        enqueue(CONFIRM_BOOKING, str(booking_id))
     except Exception:
-        logger.exception("queueing the confirmation of booking %s failed", booking_id)
+        logger.exception("enqueueing the confirmation of booking %s failed", booking_id)
 
 
 # What gives a master's time back: it may be what a customer on the waiting list is waiting for.

@@ -6,7 +6,7 @@ from salonbot import metrics
 from salonbot.outages import TASK_RETRY_ON_OUTAGE
 
 from .bot.flows import waitlist as waitlist_offers
-from .services import delivery, ingest, recovery, reminders
+from .services import confirmations, delivery, ingest, recovery, reminders
 
 
 @shared_task(name="messaging.process_webhook_event", **TASK_RETRY_ON_OUTAGE)
@@ -55,3 +55,9 @@ def send_reminder(reminder_id: str) -> str:
 def offer_freed_time(booking_id: str, event: str) -> int:
     """A cancellation, no-show or reschedule freed time: offer it to the waiting list."""
     return waitlist_offers.offer_freed_time(booking_id=booking_id, event=event)
+
+
+@shared_task(name="messaging.confirm_booking")
+def confirm_booking(booking_id: str) -> None:
+    """A new booking's confirmation, queued from a worker: the request that booked does not wait for it."""
+    confirmations.queue_booking_confirmation(booking_id=booking_id)

@@ -3,11 +3,11 @@
 import zoneinfo
 from datetime import date, datetime
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from salonbot.db.upsert import insert_or_get, insert_or_update
 from salonbot.errors import InvalidInput, UsageLimitExceeded
 
 from .models import Customer, Master, MasterTimeOff, Salon, Service, UsageCounter
@@ -140,22 +140,23 @@ def delete_time_off(*, actor, time_off: MasterTimeOff) -> None:
 
 
 def upsert_customer(*, salon: Salon, phone: str, name: str = "", wa_id: str = "", email: str = "") -> Customer:
-    """Find the salon's customer by normalised phone or create them; fill in blanks we learn."""
-    phone = normalize_phone(phone)
+    """Find the salon's customer by normalised phone or create them; fill in blanks we learn.
+
+    One statement when there is nothing to fill in (the booking path's usual case): an existing
+    row is read, not locked, so bookings of one customer do not queue behind each other.
+    """
     defaults = {"name": name, "wa_id": wa_id, "email": email}
-    try:
-        with transaction.atomic():
-            customer, created = Customer.objects.get_or_create(salon=salon, phone=phone, defaults=defaults)
-    except IntegrityError:  # a concurrent create of the same phone won
-        customer, created = Customer.objects.get(salon=salon, phone=phone), False
-    if not created:
-        changed = [f for f, v in defaults.items() if v and not getattr(customer, f)]
-        for field in changed:
-            setattr(customer, field, defaults[field])
-        if changed:
-            customer.save(update_fields=[*changed, "updated_at"])
+    customer, created = insert_or_get(
+        Customer(salon=salon, phone=normalize_phone(phone), **defaults), unique=["salon", "phone"]
+    )
     if created:
         transaction.on_commit(lambda: customer_created.send(sender=Customer, customer=customer))
+        return customer
+    changed = [f for f, v in defaults.items() if v and not getattr(customer, f)]
+    for field in changed:
+        setattr(customer, field, defaults[field])
+    if changed:
+        customer.save(update_fields=[*changed, "updated_at"])
     return customer
 
 
@@ -210,23 +211,31 @@ LIMIT_FIELDS = {"bookings": "max_bookings_per_month", "messages": "max_messages_
 
 
 def consume_usage(*, salon: Salon, kind: str, now: datetime | None = None) -> None:
-    """Count one booking or message against the month's limit, atomically.
+    """Count one booking or message against the month's limit, atomically, in one statement.
 
-    A conditional UPDATE decides: two requests racing for the last unit cannot both pass.
+    The conditional upsert decides: two requests racing for the last unit cannot both pass.
     Must run inside the caller's transaction so a rolled-back booking gives the unit back.
     """
     limit = getattr(salon, LIMIT_FIELDS[kind])
-    period = usage_period(salon, now)
-    UsageCounter.objects.bulk_create([UsageCounter(salon=salon, period=period)], ignore_conflicts=True)
-    updated = UsageCounter.objects.filter(salon=salon, period=period, **{f"{kind}__lt": limit}).update(
-        **{kind: F(kind) + 1}, updated_at=timezone.now()
-    )
-    if not updated:
+    if limit < 1 or _bump_usage(salon, kind, now, limit=limit) is None:
         raise UsageLimitExceeded(f"The plan allows {limit} {kind} per month.")
 
 
 def count_usage(*, salon: Salon, kind: str, now: datetime | None = None) -> None:
     """Count a unit without enforcing the limit (inbound messages cannot be refused)."""
-    period = usage_period(salon, now)
-    UsageCounter.objects.bulk_create([UsageCounter(salon=salon, period=period)], ignore_conflicts=True)
-    UsageCounter.objects.filter(salon=salon, period=period).update(**{kind: F(kind) + 1}, updated_at=timezone.now())
+    _bump_usage(salon, kind, now)
+
+
+def _bump_usage(salon: Salon, kind: str, now: datetime | None, limit: int | None = None) -> int | None:
+    """The month's count after adding one, or None when it had reached `limit`."""
+    column = UsageCounter._meta.get_field(kind).column  # a model field's name, never input
+    table = UsageCounter._meta.db_table
+    row = insert_or_update(
+        UsageCounter(salon=salon, period=usage_period(salon, now), **{kind: 1}),
+        unique=["salon", "period"],
+        set_sql=f'"{column}" = "{table}"."{column}" + 1, "updated_at" = excluded."updated_at"',
+        where_sql=f'"{table}"."{column}" < %s' if limit is not None else "",
+        params=[limit] if limit is not None else [],
+        returning=f'"{column}"',
+    )
+    return row[0] if row else None

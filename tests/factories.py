@@ -1,9 +1,12 @@
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import factory
 from factory.django import DjangoModelFactory
 
 from accounts.models import Role, User
+from bookings.models import ActorKind, Booking, BookingSource
+from bookings.services import create_booking
 from salons.models import Customer, Master, MasterTimeOff, Salon, Service
 
 WEEKDAY_HOURS = {"enabled": True, "start": "09:00", "end": "18:00", "breaks": [{"start": "13:00", "end": "14:00"}]}
@@ -87,3 +90,38 @@ class TimeOffFactory(DjangoModelFactory):
     master = factory.SubFactory(MasterFactory)
     salon = factory.SelfAttribute("master.salon")
     reason = "Vacation"
+
+
+def _later_day_at_ten(n: int) -> datetime:
+    """10:00 UTC on a day 3 to 90 days ahead (every booking service rule accepts it), n-th in turn."""
+    today = datetime.now(UTC).replace(hour=10, minute=0, second=0, microsecond=0)
+    return today + timedelta(days=3 + n % 88)
+
+
+class BookingFactory(factory.Factory):
+    """A booking made as the product makes them: through `bookings.services.create_booking`.
+
+    Every rule of the service applies (tenancy, overlap, usage limit, reminders, audit row), so a
+    test cannot set up a booking the product could not have made. By default a new master who
+    performs a new service of the salon, booked by the system for the API. Data the service would
+    refuse on purpose (a row written past it, a status set by hand) is written raw where it is tested.
+    """
+
+    class Meta:
+        model = Booking
+
+    salon = factory.SubFactory(SalonFactory)
+    service = factory.LazyAttribute(lambda o: ServiceFactory(salon=o.salon))
+    master = factory.LazyAttribute(lambda o: MasterFactory(salon=o.salon, services=[o.service] if o.service else []))
+    start_ts = factory.Sequence(_later_day_at_ten)
+    source = BookingSource.API
+    actor = None
+    actor_kind = ActorKind.SYSTEM
+
+    @classmethod
+    def _build(cls, model_class, *args, **kwargs):
+        raise TypeError("BookingFactory only creates: a booking exists only through create_booking.")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return create_booking(**kwargs)

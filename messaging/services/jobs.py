@@ -9,6 +9,7 @@ from salonbot.broker import publish
 PROCESS_WEBHOOK_EVENT = "messaging.process_webhook_event"
 SEND_MESSAGE = "messaging.send_message"
 OFFER_FREED_TIME = "messaging.offer_freed_time"
+CONFIRM_BOOKING = "messaging.confirm_booking"
 
 
 def enqueue(name: str, *args) -> None:
