@@ -14,6 +14,9 @@ connection already closed). None of that is a bug of ours: the client is told to
   connection broken by a restart that has already finished costs the client nothing.
 - The log: a warning when the first request of an outage fails, an info line when this process
   next opens a connection (per process: each gunicorn worker logs its own two lines).
+- Workers: `TASK_RETRY_ON_OUTAGE` for the tasks that carry messages, `persist()` for a write that
+  records what already happened outside (a send Meta accepted). Celery's Django fixup closes the
+  task's connections before and after every task, so a broken one never outlives its task.
 """
 
 from __future__ import annotations

@@ -117,3 +117,28 @@ def test_with_the_database_down_the_api_and_admin_answer_503_and_log_it_once(cap
     assert outage_lines == ["WARNING", "INFO"]
     # Not one "Internal Server Error" traceback per request.
     assert not [r for r in caplog.records if r.name == "django.request" and r.levelno >= logging.ERROR]
+
+
+def test_handler500_answers_an_outage_503_json_under_the_api_and_html_elsewhere(rf):
+    for path, content_type in (("/api/bookings", "application/json"), ("/admin/", "text/html")):
+        try:
+            raise django_error(psycopg.OperationalError("connection refused"))
+        except OperationalError:
+            response = outages.server_error(rf.get(path))
+        assert response.status_code == 503
+        assert response["Content-Type"].startswith(content_type)
+        assert response["Retry-After"] == str(outages.RETRY_AFTER_SECONDS)
+    outages.outage.recovered()
+
+
+def test_handler500_leaves_any_other_error_a_500(rf):
+    try:
+        raise django_error(pg_errors.DeadlockDetected("deadlock detected"))
+    except OperationalError:
+        response = outages.server_error(rf.get("/admin/"))
+    assert response.status_code == 500
+    try:
+        raise ValueError("a bug")
+    except ValueError:
+        response = outages.server_error(rf.get("/api/bookings"))
+    assert response.status_code == 500
