@@ -1,7 +1,10 @@
 """Booking create through HTTP beside its ceiling: the same transaction as raw SQL through pgbench, one run.
 
-    .venv/bin/python benchmarks/bench_bookings.py [--seconds 20] [--clients 32] [--rows 100000]
-    .venv/bin/python benchmarks/bench_bookings.py --app-root /tmp/before14   # another checkout's code, same bench
+    .venv/bin/python benchmarks/bench_bookings.py [--seconds 10] [--rounds 3] [--clients 32] [--rows 100000]
+
+    # before and after in one sitting: main's code and this checkout's, phases alternating
+    git worktree add /tmp/before14 main && ln -s $PWD/.venv /tmp/before14/.venv
+    .venv/bin/python benchmarks/bench_bookings.py --app-root /tmp/before14 --app-root .
 
 HTTP: gunicorn in the compose shape (3 gthread workers × 8 threads, a pool of 4 connections per
 worker, connected as an app role under row-level security) and a Celery worker (-c 4), 32 asyncio
@@ -9,9 +12,9 @@ clients on this machine posting `/api/bookings` for a random master of 20 and a 
 slot (mostly free, some clashes, 409), customers drawn from 5,000 phones (new and known ones).
 
 Ceiling: pgbench, 32 clients, the transaction the service runs, written by hand — lock the master
-(read with its salon and service), check the interval (bookings, holds, time off), bump the month's
-counter, upsert the customer, insert the booking under the exclusion constraint, its event and two
-reminders — as the same app role, in the same tenant scope, on the same data, right after.
+(read with its salon and service), check the interval (bookings, holds, time off), upsert the
+customer, insert the booking under the exclusion constraint, its event and two reminders, bump the
+month's counter — as the same app role, in the same tenant scope, on the same data, right after.
 
 Prints HTTP creates/s and attempts/s with p50/p95, pgbench tx/s and inserts/s, the ratio of the
 two creates/s, and the overlap check (active bookings of one master that overlap: must be 0).
@@ -151,10 +154,6 @@ SELECT count(*) AS busy FROM (
      AND end_ts > {start} AND start_ts < {end}
 ) b \\gset
 \\if :busy = 0
-INSERT INTO salons_usagecounter (created_at, updated_at, id, salon_id, period, bookings, messages)
-VALUES (now(), now(), gen_random_uuid(), '{salon}', date_trunc('month', now())::date, 1, 0)
-ON CONFLICT (salon_id, period) DO UPDATE SET bookings = salons_usagecounter.bookings + 1, updated_at = now()
-WHERE salons_usagecounter.bookings < 1000000000 RETURNING bookings;
 WITH new AS (
   INSERT INTO salons_customer (created_at, updated_at, id, salon_id, phone, name, email, wa_id, name_confirmed)
   VALUES (now(), now(), gen_random_uuid(), '{salon}', '+49170' || lpad(:p::text, 7, '0'), 'Bench', '', '', false)
@@ -177,12 +176,16 @@ INSERT INTO bookings_reminder (created_at, updated_at, id, salon_id, booking_id,
   attempts, queued_at, sent_at, last_error, message_id)
 SELECT now(), now(), gen_random_uuid(), '{salon}', ':booking'::uuid, o, {start} - o * interval '1 minute', 'PENDING',
   0, NULL, NULL, '', NULL FROM unnest(ARRAY[1440, 120]) o;
+INSERT INTO salons_usagecounter (created_at, updated_at, id, salon_id, period, bookings, messages)
+VALUES (now(), now(), gen_random_uuid(), '{salon}', date_trunc('month', now())::date, 1, 0)
+ON CONFLICT (salon_id, period) DO UPDATE SET bookings = salons_usagecounter.bookings + 1, updated_at = now()
+WHERE salons_usagecounter.bookings < 1000000000 RETURNING bookings;
 \\endif
 COMMIT;
 """
 
 
-def pgbench_phase(ids: dict, base: datetime, args) -> tuple[str, float]:
+def pgbench_phase(ids: dict, base: datetime, args) -> dict:
     masters = "ARRAY[" + ",".join(f"'{m}'::uuid" for m in ids["masters"]) + "]"
     start = f"(timestamptz '{base.isoformat()}' + :slot * interval '30 minutes')"
     script = PGBENCH_SCRIPT.format(
@@ -226,14 +229,8 @@ def pgbench_phase(ids: dict, base: datetime, args) -> tuple[str, float]:
             text=True,
         ).stdout
     tps = float(re.search(r"tps = ([\d.]+)", out).group(1))
-    latency = re.search(r"latency average = ([\d.]+) ms", out).group(1)
     inserted = int(psql("SELECT count(*) FROM bookings_booking", DB)) - before
-    per_second = inserted / args.seconds
-    return (
-        f"pgbench ceiling:  {per_second:7.1f} bookings/s  ({tps:.1f} tx/s incl. refused; latency avg {latency} ms; "
-        f"{inserted} inserted)",
-        per_second,
-    )
+    return {"inserted": inserted, "seconds": args.seconds, "transactions": tps * args.seconds}
 
 
 def start_gunicorn(root: Path) -> tuple[subprocess.Popen, str]:
@@ -290,7 +287,7 @@ def start_worker(root: Path) -> subprocess.Popen:
     )
 
 
-async def http_phase(url: str, ids: dict, base: datetime, args) -> tuple[str, float]:
+async def http_phase(url: str, ids: dict, base: datetime, args) -> dict:
     headers = {"Authorization": f"Bearer {ids['token']}"}
     codes: dict[int, int] = {}
     latencies: list[float] = []
@@ -320,15 +317,7 @@ async def http_phase(url: str, ids: dict, base: datetime, args) -> tuple[str, fl
         t0 = time.monotonic()
         await asyncio.gather(*(client(n, http, t0 + args.seconds) for n in range(args.clients)))
         elapsed = time.monotonic() - t0
-    lat = sorted(latencies)
-    created = codes.get(201, 0)
-    other = sum(n for code, n in codes.items() if code not in (201, 409))
-    p50, p95 = statistics.median(lat) * 1000, lat[int(len(lat) * 0.95)] * 1000
-    return (
-        f"HTTP /api/bookings: {created / elapsed:7.1f} bookings/s  ({len(lat) / elapsed:.1f} requests/s; "
-        f"201={created} 409={codes.get(409, 0)} other={other}); latency p50={p50:.0f}ms p95={p95:.0f}ms",
-        created / elapsed,
-    )
+    return {"codes": codes, "latencies": latencies, "seconds": elapsed}
 
 
 def overlaps() -> int:
@@ -370,62 +359,109 @@ def drain_broker(root: Path) -> None:
     client.delete("celery", *client.keys("_kombu.binding.*"), *client.keys("unacked*"))
 
 
+def http_summary(runs: list[dict]) -> tuple[str, float]:
+    seconds = sum(r["seconds"] for r in runs)
+    codes: dict[int, int] = {}
+    for r in runs:
+        for code, n in r["codes"].items():
+            codes[code] = codes.get(code, 0) + n
+    lat = sorted(x for r in runs for x in r["latencies"])
+    created = codes.get(201, 0)
+    other = sum(n for code, n in codes.items() if code not in (201, 409))
+    p50, p95 = statistics.median(lat) * 1000, lat[int(len(lat) * 0.95)] * 1000
+    line = (
+        f"HTTP /api/bookings: {created / seconds:7.1f} bookings/s  ({len(lat) / seconds:.1f} requests/s; "
+        f"201={created} 409={codes.get(409, 0)} other={other}); latency p50={p50:.0f}ms p95={p95:.0f}ms"
+    )
+    return line, created / seconds
+
+
+def wait_for_empty_queue(root: Path, timeout: float = 120) -> None:
+    """The worker's share of a create (the confirmation task) is done before the next phase starts."""
+    import redis
+
+    client = redis.Redis.from_url(env_for(root)["REDIS_URL"])
+    deadline = time.monotonic() + timeout
+    while client.llen("celery") and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
 def main():
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, lambda *_: sys.exit(1))
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--seconds", type=float, default=10, help="per phase")
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--days", type=int, default=20, help="width of the window the random slots fall in")
-    parser.add_argument("--rounds", type=int, default=1, help="HTTP then pgbench, this many times")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of (HTTP per checkout, then pgbench)")
     parser.add_argument("--rows", type=int, default=0, help="bookings to seed for the list latency (0: skip)")
-    parser.add_argument("--app-root", type=Path, default=HERE, help="the checkout whose code serves HTTP")
+    parser.add_argument(
+        "--app-root",
+        type=Path,
+        action="append",
+        help="a checkout whose code serves HTTP (repeat to compare: e.g. a `git worktree` of main, then this one); "
+        "their phases alternate round by round, so the machine's drifting load falls on all alike",
+    )
     args = parser.parse_args()
-    root = args.app_root.resolve()
+    roots = [r.resolve() for r in (args.app_root or [HERE])]
 
     psql(f"DROP DATABASE IF EXISTS {DB}")
     psql(f"CREATE DATABASE {DB}")
     psql(f"DO $$ BEGIN CREATE ROLE {APP_ROLE} NOLOGIN NOBYPASSRLS; EXCEPTION WHEN duplicate_object THEN END $$")
-    drain_broker(root)
-    server = worker = None
+    drain_broker(roots[0])
+    servers: dict[Path, tuple] = {}
+    worker = None
     try:
         subprocess.run(
             [".venv/bin/python", "manage.py", "migrate", "-v0"],
-            cwd=root,
-            env={**env_for(root), "DATABASE_APP_ROLE": APP_ROLE},
+            cwd=roots[0],
+            env={**env_for(roots[0]), "DATABASE_APP_ROLE": APP_ROLE},
             check=True,
         )
-        owner, salon, service, masters, token = manage_shell(root, SETUP).split()
+        owner, salon, service, masters, token = manage_shell(roots[0], SETUP).split()
         ids = {"owner": owner, "salon": salon, "service": service, "masters": masters.split(","), "token": token}
-        commit = subprocess.run(["git", "log", "-1", "--format=%h %s"], cwd=root, capture_output=True, text=True)
-        print(f"code: {root} ({commit.stdout.strip()[:80]})")
         print(
-            f"create: {args.clients} clients, 20 masters, {args.days}-day window, {args.seconds:.0f}s per phase; "
-            "gunicorn 3 gthread workers x 8 threads, pool 4/worker, app role (RLS); celery worker -c 4"
+            f"create: {args.clients} clients, 20 masters, {args.days}-day window, {args.rounds} rounds of "
+            f"{args.seconds:.0f}s per phase; gunicorn 3 gthread workers x 8 threads, pool 4/worker, app role (RLS), "
+            "celery worker -c 4; pgbench 32 clients, same role and scope"
         )
-        server, url = start_gunicorn(root)
-        worker = start_worker(root)
+        for root in roots:
+            servers[root] = start_gunicorn(root)
+        http_runs: dict[Path, list] = {root: [] for root in roots}
+        pg_runs = []
         base = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=2)
-        for n in range(args.rounds):
-            window = base + timedelta(days=2 * args.days * n)  # each phase its own window: as many clashes
-            http_line, http_rate = asyncio.run(http_phase(url, ids, window, args))
-            print(f"  {http_line}")
-            pg_line, pg_rate = pgbench_phase(ids, window + timedelta(days=args.days), args)
-            print(f"  {pg_line}")
-            print(f"  HTTP creates are {http_rate / pg_rate:.1%} of the raw-SQL ceiling")
+        windows = (base + timedelta(days=args.days * n) for n in range(10_000))  # each phase its own: as many clashes
+        for _ in range(args.rounds):
+            for root in roots:
+                worker = start_worker(root)
+                http_runs[root].append(asyncio.run(http_phase(servers[root][1], ids, next(windows), args)))
+                wait_for_empty_queue(root)
+                worker.terminate()
+                worker.wait(30)
+                worker = None
+            pg_runs.append(pgbench_phase(ids, next(windows), args))
+        pg_rate = sum(r["inserted"] for r in pg_runs) / sum(r["seconds"] for r in pg_runs)
+        pg_tps = sum(r["transactions"] for r in pg_runs) / sum(r["seconds"] for r in pg_runs)
+        print(f"  pgbench ceiling (the same transaction as raw SQL): {pg_rate:7.1f} bookings/s ({pg_tps:.1f} tx/s)")
+        for root in roots:
+            commit = subprocess.run(["git", "log", "-1", "--format=%h %s"], cwd=root, capture_output=True, text=True)
+            line, rate = http_summary(http_runs[root])
+            print(f"  code {root} ({commit.stdout.strip()[:60]})")
+            print(f"    {line}")
+            print(f"    HTTP creates are {rate / pg_rate:.1%} of the raw-SQL ceiling measured in this run")
         print(f"  overlapping active bookings of one master: {overlaps()}")
 
         if args.rows:
-            total = manage_shell(root, SEED.format(rows=args.rows))
+            total = manage_shell(roots[-1], SEED.format(rows=args.rows))
             psql("ANALYZE", DB)
-            for line in list_phase(url, token, salon, total):
+            for line in list_phase(servers[roots[-1]][1], token, salon, total):
                 print(f"  {line}")
     finally:
-        for process in (server, worker):
+        for process in [worker, *(server for server, _url in servers.values())]:
             if process is not None:
                 process.terminate()
                 process.wait(30)
-        drain_broker(root)
+        drain_broker(roots[0])
         psql(f"DROP DATABASE IF EXISTS {DB}")  # the role's privileges go with it
         psql(f"DROP ROLE IF EXISTS {APP_ROLE}")
 

@@ -278,8 +278,6 @@ def _create_booking(
     if enforce_availability:
         busy.ensure_offered(salon, master, start_ts, end_ts, holder=holder)
 
-    consume_usage(salon=salon, kind="bookings", now=at)
-
     if customer is None and customer_phone:
         customer = upsert_customer(salon=salon, phone=customer_phone, name=customer_name)
     if customer is not None:
@@ -313,6 +311,9 @@ def _create_booking(
     )
     plan_new_reminders(booking, salon.reminder_offsets_minutes, now=at)
     _release(holder)
+    # Last: the counter's row is the one every booking of the salon locks, so it is held for the
+    # commit alone, not for the statements before it (a refusal rolls them back all the same).
+    consume_usage(salon=salon, kind="bookings", now=at)
     _announce(booking, BookingEventKind.CREATED, recorded=at is not None)
     return booking
 

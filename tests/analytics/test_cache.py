@@ -10,22 +10,20 @@ from django.utils import timezone
 
 from analytics import cache as dashboard_cache
 from analytics import receivers, selectors, services
-from bookings import services as booking_services
-from bookings.models import BookingSource
 from salons.signals import salon_changed
+from tests import factories
 from tests.analytics.conftest import MISS_QUERIES, make_booking
 
 pytestmark = pytest.mark.django_db
 
 
 def book(salon, master, service, start=None):
-    return booking_services.create_booking(
+    return factories.BookingFactory(
         actor=salon.owner,
         salon=salon,
         master=master,
         service=service,
         start_ts=start or timezone.now() + timedelta(days=3),
-        source=BookingSource.API,
     )
 
 

@@ -57,9 +57,7 @@ def form_data(salon, master, service, start_local: datetime, **extra):
 
 
 def book(owner, salon, master, service, start, **kwargs):
-    return services.create_booking(
-        actor=owner, salon=salon, master=master, service=service, start_ts=start, source=BookingSource.API, **kwargs
-    )
+    return factories.BookingFactory(actor=owner, salon=salon, master=master, service=service, start_ts=start, **kwargs)
 
 
 def next_weekday(weekday: int) -> date:

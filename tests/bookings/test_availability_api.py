@@ -5,7 +5,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from bookings import slots
-from bookings.models import Booking
 from tests import factories
 from tests.bookings.conftest import next_monday_at
 
@@ -33,8 +32,12 @@ def test_master_availability_matches_the_working_day(api, salon, master, service
 
 
 def test_bookings_and_time_off_block_slots(api, salon, master, service, monday):
-    Booking.objects.create(
-        salon=salon, master=master, start_ts=monday + timedelta(hours=1), end_ts=monday + timedelta(hours=2)
+    factories.BookingFactory(
+        service=None,
+        salon=salon,
+        master=master,
+        start_ts=monday + timedelta(hours=1),
+        end_ts=monday + timedelta(hours=2),
     )
     factories.TimeOffFactory(master=master, start_ts=monday + timedelta(hours=5), end_ts=monday + timedelta(hours=9))
     got = api.get(f"/api/masters/{master.pk}/availability", {"date": monday.date(), "duration_minutes": 60}).json()
@@ -74,7 +77,9 @@ def test_salon_availability_lists_free_masters_per_start(api, salon, master, ser
     second = factories.MasterFactory(salon=salon, services=[service], name="Bea")
     factories.MasterFactory(salon=salon, services=[service], name="Inactive", is_active=False)
     factories.MasterFactory(salon=salon, name="Does not perform")
-    Booking.objects.create(salon=salon, master=master, start_ts=monday, end_ts=monday + timedelta(hours=1))
+    factories.BookingFactory(
+        service=None, salon=salon, master=master, start_ts=monday, end_ts=monday + timedelta(hours=1)
+    )
     body = api.get(
         f"/api/salons/{salon.pk}/availability", {"date": monday.date(), "service_id": str(service.pk)}
     ).json()
@@ -88,7 +93,8 @@ def test_salon_availability_lists_free_masters_per_start(api, salon, master, ser
 
 def test_one_master_day_costs_a_constant_small_number_of_queries(api, salon, master, monday):
     for i in range(6):
-        Booking.objects.create(
+        factories.BookingFactory(
+            service=None,
             salon=salon,
             master=master,
             start_ts=monday + timedelta(hours=i),
@@ -104,7 +110,9 @@ def test_salon_thirty_days_ten_masters_costs_a_constant_small_number_of_queries(
     for m in masters:
         for d in range(0, 30, 3):
             start = monday + timedelta(days=d)
-            Booking.objects.create(salon=salon, master=m, start_ts=start, end_ts=start + timedelta(hours=1))
+            factories.BookingFactory(
+                service=None, salon=salon, master=m, start_ts=start, end_ts=start + timedelta(hours=1)
+            )
     days = [monday.date() + timedelta(days=d) for d in range(30)]
     now = monday - timedelta(days=1)
     with CaptureQueriesContext(connection) as ctx:
@@ -119,7 +127,9 @@ def test_salon_thirty_days_ten_masters_costs_a_constant_small_number_of_queries(
 
 def test_days_with_slots_skips_full_days(salon, service, master, monday):
     now = monday - timedelta(days=1)
-    Booking.objects.create(salon=salon, master=master, start_ts=monday, end_ts=monday + timedelta(hours=9))
+    factories.BookingFactory(
+        service=None, salon=salon, master=master, start_ts=monday, end_ts=monday + timedelta(hours=9)
+    )
     assert slots.days_with_slots(salon=salon, service=service, start=monday.date(), limit=1, now=now) == [
         monday.date() + timedelta(days=1)
     ]

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from bookings import holds, services, slots
-from bookings.models import ActorKind, Booking, BookingSource, SlotHold
+from bookings.models import Booking, SlotHold
 from salonbot.errors import BookingConflict
 from tests import factories
 from tests.bookings.conftest import booking_body, next_monday_at
@@ -18,16 +18,7 @@ HOLDER = "conversation:aaaa"
 
 
 def book(salon, service, start, master=None, **kw):
-    return services.create_booking(
-        actor=None,
-        actor_kind=ActorKind.SYSTEM,
-        salon=salon,
-        service=service,
-        master=master,
-        start_ts=start,
-        source=BookingSource.API,
-        **kw,
-    )
+    return factories.BookingFactory(salon=salon, service=service, master=master, start_ts=start, **kw)
 
 
 def hold(salon, service, start, master=None, holder=HOLDER, **kw):

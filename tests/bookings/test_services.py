@@ -18,16 +18,7 @@ def team(salon, service):
 
 
 def book(salon, service, start, master=None, **kw):
-    return services.create_booking(
-        actor=None,
-        actor_kind=ActorKind.SYSTEM,
-        salon=salon,
-        service=service,
-        master=master,
-        start_ts=start,
-        source=BookingSource.API,
-        **kw,
-    )
+    return factories.BookingFactory(salon=salon, service=service, master=master, start_ts=start, **kw)
 
 
 def test_any_master_picks_the_least_busy_that_day_then_by_name(salon, service, team):

@@ -31,16 +31,7 @@ def customers(salon, count):
 
 
 def book(salon, service, master, start, customer=None):
-    return services.create_booking(
-        actor=None,
-        actor_kind=ActorKind.SYSTEM,
-        salon=salon,
-        service=service,
-        master=master,
-        start_ts=start,
-        source=BookingSource.API,
-        customer=customer,
-    )
+    return factories.BookingFactory(salon=salon, service=service, master=master, start_ts=start, customer=customer)
 
 
 def cancel(booking):

@@ -5,8 +5,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from bookings.models import ActorKind, BookingSource
-from bookings.services import create_booking
+from tests import factories
 
 
 def local_at(salon, days: int, hour: int, minute: int = 0) -> datetime:
@@ -18,14 +17,6 @@ def local_at(salon, days: int, hour: int, minute: int = 0) -> datetime:
 
 def book_elsewhere(salon, service, master, start, phone="+491709999999"):
     """Another customer takes a slot (through the API's path), as happens between two taps."""
-    return create_booking(
-        actor=None,
-        actor_kind=ActorKind.SYSTEM,
-        salon=salon,
-        service=service,
-        master=master,
-        start_ts=start,
-        source=BookingSource.API,
-        customer_name="Someone Else",
-        customer_phone=phone,
+    return factories.BookingFactory(
+        salon=salon, service=service, master=master, start_ts=start, customer_name="Someone Else", customer_phone=phone
     )

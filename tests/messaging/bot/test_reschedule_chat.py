@@ -6,9 +6,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from bookings.models import ActorKind, BookingEvent, BookingSource, SlotHold
-from bookings.services import create_booking
+from bookings.models import ActorKind, BookingEvent, SlotHold
 from salons.models import Customer
+from tests import factories
 from tests.messaging.bot.conftest import options, text_of
 from tests.messaging.bot.helpers import local_at
 
@@ -20,15 +20,8 @@ def titles(body):
 
 
 def book(salon, service, master, start):
-    return create_booking(
-        actor=None,
-        actor_kind=ActorKind.SYSTEM,
-        salon=salon,
-        service=service,
-        master=master,
-        start_ts=start,
-        source=BookingSource.API,
-        customer=Customer.objects.get(),
+    return factories.BookingFactory(
+        salon=salon, service=service, master=master, start_ts=start, customer=Customer.objects.get()
     )
 
 
