@@ -245,7 +245,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "salonbot.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "salonbot.api.exceptions.exception_handler",
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["salonbot.api.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["salonbot.api.parsers.JSONParser"],
     # Checked after JWT authentication, so the limit keys on the user; see salonbot/api/throttling.py.
     "DEFAULT_THROTTLE_CLASSES": [
