@@ -104,7 +104,7 @@ def _booking_totals(bookings) -> dict:
     """Total and per-status counts over the salon's whole history.
 
     The one figure that reads every booking of the salon: GROUP BY over the small, deduplicated
-    (salon_id, status) index (analytics/migrations/0001), five rows back.
+    (salon_id, status) index (bookings/migrations/0008), five rows back.
     """
     rows = bookings.order_by().values("status").annotate(n=Count("*")).values_list("status", "n")
     by_status = dict.fromkeys(BookingStatus.values, 0) | dict(rows)

@@ -425,7 +425,14 @@ STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns at startup when it is missi
 # --- Messaging ------------------------------------------------------------------------------
 # Every minute: re-enqueue webhook events and outbound messages whose task was lost (broker down
 # at commit time, worker killed mid-send), and purge early statuses that never found a message.
-CELERY_BEAT_SCHEDULE["messaging-sweep"] = {"task": "messaging.sweep", "schedule": 60.0}
+CELERY_BEAT_SCHEDULE["messaging-sweep"] = {
+    "task": "messaging.sweep",
+    "schedule": env.float("MESSAGING_SWEEP_SECONDS", default=60.0),
+}
+# A reminder whose send was cut off mid-request (worker killed) is never sent again: we wait this
+# long for WhatsApp's status, which echoes our callback data, then call its outcome UNKNOWN. Longer
+# than CELERY_TASK_TIME_LIMIT, so that a send still under way is never judged.
+REMINDER_OUTCOME_WINDOW_SECONDS = env.int("REMINDER_OUTCOME_WINDOW_SECONDS", default=300)
 
 # --- Reminders and housekeeping -------------------------------------------------------------
 CELERY_BEAT_SCHEDULE["dispatch-due-reminders"] = {
