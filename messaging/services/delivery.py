@@ -141,7 +141,7 @@ def _mark_sent(message: Message, wamid: str) -> None:
             updated_at=now,
         )
         if updated:
-            announce_status(message.pk)
+            announce_status(message.pk, salon_id=message.salon_id, status=MessageStatus.SENT)
         else:
             # A status webhook got here first (it found the message by our callback data).
             Message.objects.filter(pk=message.pk, wamid__isnull=True).update(wamid=wamid, updated_at=now)
@@ -184,7 +184,7 @@ def _fail(message: Message, err: SendError, *, gave_up: bool = False) -> None:
     )
     if failed:
         announce_failure(message.pk)
-        announce_status(message.pk)
+        announce_status(message.pk, salon_id=message.salon_id, status=MessageStatus.FAILED)
     loud = err.code in LOUD_CODES or (err.code is not None and err.code in TEMPLATE_CODE_RANGE) or gave_up
     log = logger.error if loud or err.needs_owner_attention else logger.warning
     log(
@@ -201,20 +201,20 @@ def settle_interrupted_sends(*, now=None, limit: int = 500) -> int:
     """Mark UNKNOWN the never-repeated sends cut off mid-request that no status settled in the window."""
     now = now or timezone.now()
     window = outcome_window()
-    ids = list(
+    rows = list(
         Message.objects.filter(direction=Direction.OUT, status=MessageStatus.QUEUED, send_started_at__lt=now - window)
         .filter(NEVER_REPEATED)
         .order_by("send_started_at")
-        .values_list("pk", flat=True)[:limit]
+        .values_list("pk", "salon_id")[:limit]
     )
     settled = 0
-    for message_id in ids:
+    for message_id, salon_id in rows:
         with transaction.atomic():
             title = f"send interrupted; no status from WhatsApp within {window.total_seconds():g}s; not repeated"
             if Message.objects.filter(pk=message_id, status=MessageStatus.QUEUED).update(
                 status=MessageStatus.UNKNOWN, error_title=title, updated_at=now
             ):
-                announce_status(message_id)
+                announce_status(message_id, salon_id=salon_id, status=MessageStatus.UNKNOWN)
                 settled += 1
                 logger.error("message %s: %s", message_id, title)
     return settled

@@ -144,7 +144,7 @@ def _save_merged(message: Message, changes: Iterable[StatusChange]) -> None:
     if changed:
         message.save(update_fields=[*sorted(changed), "updated_at"])
     if "status" in changed:
-        announce_status(message.pk)
+        announce_status(message.pk, salon_id=message.salon_id, status=message.status)
         if message.status == MessageStatus.FAILED:
             announce_failure(message.pk)
 

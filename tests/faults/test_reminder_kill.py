@@ -10,6 +10,7 @@ settles those without a status as UNKNOWN after the outcome window.
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -70,7 +71,7 @@ class HangingGraph(FakeGraph):
 def hanging_graph():
     server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
     graph = HangingGraph(hang=CONCURRENCY)
-    server.expect_request(__import__("re").compile(r"^/\d+/messages$"), method="POST").respond_with_handler(graph)
+    server.expect_request(re.compile(r"^/\d+/messages$"), method="POST").respond_with_handler(graph)
     server.start()
     yield server, graph
     graph.release.set()
