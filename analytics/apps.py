@@ -9,7 +9,7 @@ class AnalyticsConfig(AppConfig):
         from django.contrib import admin
 
         from bookings.signals import booking_changed
-        from messaging.signals import message_stored
+        from messaging.signals import message_status_changed, message_stored
         from salons.signals import customer_created, salon_changed
 
         from . import receivers
@@ -18,6 +18,7 @@ class AnalyticsConfig(AppConfig):
         customer_created.connect(receivers.on_customer_created, dispatch_uid="analytics.customer_created")
         salon_changed.connect(receivers.on_salon_changed, dispatch_uid="analytics.salon_changed")
         message_stored.connect(receivers.on_message_stored, dispatch_uid="analytics.message_stored")
+        message_status_changed.connect(receivers.on_message_status_changed, dispatch_uid="analytics.message_status")
 
         # The admin's own templates come first in the app-directory loader (django.contrib.admin
         # is listed before analytics), so an app-level admin/index.html would never be found;

@@ -8,6 +8,7 @@ import logging
 
 from django.db import transaction
 
+from messaging.models import MessageStatus
 from salonbot.broker import publish
 
 from . import services, tasks
@@ -57,3 +58,9 @@ def on_salon_changed(sender, *, salon, **kwargs) -> None:
 
 def on_message_stored(sender, *, salon_id, **kwargs) -> None:
     invalidate_on_commit(salon_id)
+
+
+def on_message_status_changed(sender, *, salon_id, status, **kwargs) -> None:
+    # Only an outcome the dashboard counts; delivered and read statuses of every message do not.
+    if status == MessageStatus.UNKNOWN:
+        invalidate_on_commit(salon_id)

@@ -31,7 +31,7 @@ from django.db.models import Case, Count, DecimalField, F, Max, Q, Sum, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from bookings.models import Booking, BookingStatus
+from bookings.models import Booking, BookingStatus, Reminder, ReminderStatus
 from messaging.models import Direction, Message
 from salonbot.db.router import replica_caught_up, replica_reads
 from salons.models import Customer, Salon
@@ -104,7 +104,7 @@ def _booking_totals(bookings) -> dict:
     """Total and per-status counts over the salon's whole history.
 
     The one figure that reads every booking of the salon: GROUP BY over the small, deduplicated
-    (salon_id, status) index (analytics/migrations/0001), five rows back.
+    (salon_id, status) index (bookings/migrations/0008), five rows back.
     """
     rows = bookings.order_by().values("status").annotate(n=Count("*")).values_list("status", "n")
     by_status = dict.fromkeys(BookingStatus.values, 0) | dict(rows)
@@ -189,6 +189,11 @@ def _chat_figures(messages, now: datetime) -> dict:
     }
 
 
+def _reminders_unknown(reminders, now: datetime) -> int:
+    """Reminders of the last 7 days that may or may not have reached the customer (never resent)."""
+    return reminders.filter(status=ReminderStatus.UNKNOWN, scheduled_at__gte=now - timedelta(days=7)).count()
+
+
 def _dashboard(*, salon_id, tz: tzinfo, now: datetime | None) -> dict:
     now = now or timezone.now()
     calendar = local_calendar(tz, now)
@@ -203,6 +208,7 @@ def _dashboard(*, salon_id, tz: tzinfo, now: datetime | None) -> dict:
         "today_bookings": weeks.pop("today_bookings"),
         "active_chats": chats["active_chats"],
         "response_rate": chats["response_rate"],
+        "reminders_unknown": _reminders_unknown(Reminder.objects.filter(**scope), now),
         "recent_activity": {
             "bookings_last_24h": _recent_bookings(bookings, now),
             "messages_last_24h": chats["messages_last_24h"],

@@ -45,6 +45,12 @@ class DashboardSerializer(serializers.Serializer):
             "has an outbound message after it; null when there are none."
         ),
     )
+    reminders_unknown = serializers.IntegerField(
+        help_text=_(
+            "Reminders of the last 7 days whose send was interrupted with no word from WhatsApp: "
+            "they may not have reached the customer, and are never sent again."
+        )
+    )
     bookings_by_status = BookingsByStatusSerializer()
     recent_activity = RecentActivitySerializer()
     trends = TrendsSerializer()

@@ -184,7 +184,7 @@ def run(args):
     print(f"miss through the cache path (bump + read + compute + store): {summary(timed(miss_through_cache, 10))}")
 
     with connection.cursor() as cursor:
-        for name in import_module("analytics.migrations.0001_booking_dashboard_indexes").INDEXES:
+        for name in import_module("bookings.migrations.0008_booking_dashboard_indexes").INDEXES:
             cursor.execute(f"DROP INDEX {name}")
     without = timed(lambda: selectors.salon_dashboard(salon), args.repeat)
     print(f"miss without analytics' two indexes (for comparison): {summary(without)}")

@@ -4,7 +4,7 @@ from datetime import datetime, time, timedelta
 import django_filters
 from django.core.exceptions import ValidationError
 
-from salonbot.api.filters import FilterSet
+from salonbot.api.filters import DateFilter, FilterSet
 from salons.models import Salon
 from salons.validation import normalize_phone
 
@@ -17,8 +17,8 @@ class BookingFilter(FilterSet):
     service_id = django_filters.UUIDFilter(field_name="service_id")
     customer_id = django_filters.UUIDFilter(field_name="customer_id")
     status = django_filters.MultipleChoiceFilter(choices=BookingStatus.choices)
-    date_from = django_filters.DateFilter(method="filter_date_from")
-    date_to = django_filters.DateFilter(method="filter_date_to")
+    date_from = DateFilter(method="filter_date_from")
+    date_to = DateFilter(method="filter_date_to")
     customer_phone = django_filters.CharFilter(method="filter_phone")
 
     class Meta:
@@ -69,9 +69,9 @@ class WaitlistFilter(FilterSet):
     master_id = django_filters.UUIDFilter(field_name="master_id")
     status = django_filters.MultipleChoiceFilter(choices=WaitlistStatus.choices)
     part = django_filters.ChoiceFilter(choices=DayPart.choices)
-    day = django_filters.DateFilter(field_name="day")
-    date_from = django_filters.DateFilter(field_name="day", lookup_expr="gte")
-    date_to = django_filters.DateFilter(field_name="day", lookup_expr="lte")
+    day = DateFilter(field_name="day")
+    date_from = DateFilter(field_name="day", lookup_expr="gte")
+    date_to = DateFilter(field_name="day", lookup_expr="lte")
 
     class Meta:
         model = WaitlistEntry

@@ -167,10 +167,19 @@ class BookingEvent(models.Model):
 
 
 class ReminderStatus(models.TextChoices):
+    """Every reminder ends SENT, DELIVERED, READ, FAILED, UNKNOWN or CANCELLED; none is lost silently.
+
+    UNKNOWN: the send was interrupted mid-request (the worker died) and no status from WhatsApp
+    told us within the outcome window whether it went out; it is never sent again (no duplicates).
+    """
+
     PENDING = "PENDING", _("Pending")
     QUEUED = "QUEUED", _("Queued")
     SENT = "SENT", _("Sent")
+    DELIVERED = "DELIVERED", _("Delivered")
+    READ = "READ", _("Read")
     FAILED = "FAILED", _("Failed")
+    UNKNOWN = "UNKNOWN", _("Outcome unknown")
     CANCELLED = "CANCELLED", _("Cancelled")
 
 
@@ -187,10 +196,8 @@ class Reminder(TimestampedModel):
     queued_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
-    # The outbound WhatsApp message that carried it; a string reference, as bookings imports no messaging.
-    message = models.OneToOneField(
-        "messaging.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="reminder"
-    )
+    # The outbound message that carries it is found by its idempotency key, `reminder:<id>`
+    # (Reminder.message_key): no foreign key, so bookings' schema does not depend on messaging's.
 
     objects = TenantManager()
 
@@ -205,6 +212,13 @@ class Reminder(TimestampedModel):
 
     def __str__(self):
         return f"{self.booking_id} -{self.offset_minutes}min {self.status}"
+
+    @property
+    def message_key(self) -> str:
+        return f"{REMINDER_KEY_PREFIX}{self.pk}"
+
+
+REMINDER_KEY_PREFIX = "reminder:"
 
 
 class SlotHoldQuerySet(TenantQuerySet):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import zoneinfo
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -12,6 +12,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
+from salonbot import timebounds
 from salonbot.errors import BookingConflict, InvalidInput, InvalidTransition, OutsideWorkingHours, SalonInactive
 from salons.models import Customer, Master, MasterTimeOff, Salon, Service
 from salons.services import consume_usage, upsert_customer
@@ -34,9 +35,8 @@ logger = logging.getLogger(__name__)
 EXCLUSION_CONSTRAINT = "booking_no_overlap_per_master"
 CODE_ATTEMPTS = 5
 
-# API.md: timestamps outside 2000–2100, starts more than 24 h past or 2 years ahead are refused.
-EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
-LATEST = datetime(2101, 1, 1, tzinfo=UTC)
+# API.md: timestamps outside 2000–2100 (salonbot.timebounds), starts more than 24 h past or
+# 2 years ahead are refused.
 MAX_PAST = timedelta(hours=24)
 MAX_AHEAD = timedelta(days=730)
 
@@ -87,8 +87,8 @@ def _check_times(start_ts: datetime | None, end_ts: datetime | None, now: dateti
     `start_ts` None: only `end_ts` is new (a reschedule that changes the end alone).
     """
     for field, value in (("start_ts", start_ts), ("end_ts", end_ts)):
-        if value is not None and not EARLIEST <= value < LATEST:
-            raise InvalidInput("Times must lie within the years 2000 to 2100.", field=field)
+        if value is not None and not timebounds.is_within(value):
+            raise InvalidInput(str(timebounds.OUT_OF_RANGE), field=field)
     if start_ts is None:
         return
     if start_ts < now - MAX_PAST:

@@ -81,6 +81,9 @@ class MessageStatus(models.TextChoices):
     DELIVERED = "DELIVERED", _("Delivered")
     READ = "READ", _("Read")
     FAILED = "FAILED", _("Failed")
+    # Outbound, never resent (reminders): the send was cut off mid-request and no status arrived
+    # within the outcome window. A later status from WhatsApp still moves it on.
+    UNKNOWN = "UNKNOWN", _("Outcome unknown")
 
 
 class TemplateCategory(models.TextChoices):
@@ -177,6 +180,9 @@ class Message(TimestampedModel):
     # Outbound delivery: the send task claims a row by a conditional UPDATE on these two.
     attempts = models.PositiveSmallIntegerField(default=0)
     send_claimed_at = models.DateTimeField(null=True, blank=True)
+    # Set while a request to the Cloud API is under way, cleared when its answer is recorded: still
+    # set on a queued row later means the worker died mid-request and the outcome is unknown.
+    send_started_at = models.DateTimeField(null=True, blank=True)
 
     objects = TenantManager()
 

@@ -10,10 +10,9 @@ from bookings.signals import booking_changed
 from salons.models import Salon
 from salons.signals import salon_changed
 
-from .models import Message
 from .services import reminders, routing
 from .services.jobs import CONFIRM_BOOKING, OFFER_FREED_TIME, enqueue
-from .signals import message_failed
+from .signals import message_status_changed
 
 logger = logging.getLogger(__name__)
 
@@ -56,8 +55,6 @@ def forget_deleted_salon(sender, instance, **kwargs):
     routing.forget_salon(instance)
 
 
-@receiver(message_failed, dispatch_uid="messaging.reminder_failed")
-def fail_reminder_of_failed_message(sender, message_id, **kwargs):
-    message = Message.objects.filter(pk=message_id).first()
-    if message is not None:
-        reminders.reminder_message_failed(message=message)
+@receiver(message_status_changed, dispatch_uid="messaging.reminder_follows_message")
+def reminder_follows_its_message(sender, message_id, **kwargs):
+    reminders.follow_message(message_id=message_id)

@@ -25,10 +25,22 @@ message_stored = Signal()
 # An outbound message failed for good: at send time or by a later `failed` status. kwargs: message_id
 message_failed = Signal()
 
+# An outbound message's status moved (sent, delivered, read, failed, outcome unknown).
+# kwargs: message_id, salon_id, status
+message_status_changed = Signal()
+
 
 def announce_failure(message_id) -> None:
     """After commit, tell the receivers (reminders) that this outbound message failed."""
     transaction.on_commit(lambda: send_logged(message_failed, message_id=message_id), robust=True)
+
+
+def announce_status(message_id, *, salon_id, status: str) -> None:
+    """After commit, tell the receivers (the message's reminder, the dashboard) that its status moved."""
+    transaction.on_commit(
+        lambda: send_logged(message_status_changed, message_id=message_id, salon_id=salon_id, status=status),
+        robust=True,
+    )
 
 
 def send_logged(signal: Signal, **kwargs) -> None:

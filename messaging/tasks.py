@@ -29,11 +29,13 @@ def send_message(message_id: str, attempt: int = 0) -> str:
 
 @shared_task(name="messaging.sweep")
 def sweep() -> None:
-    """Every minute (CELERY_BEAT_SCHEDULE): re-enqueue what a lost task left, purge old statuses."""
+    """Every minute (CELERY_BEAT_SCHEDULE): re-enqueue what a lost task left, settle interrupted reminder
+    sends, purge old statuses."""
     for event_id in recovery.claim_stale_event_ids():
         process_webhook_event.delay(str(event_id))
     for message_id, attempts in recovery.stale_messages():
         send_message.delay(str(message_id), attempts)
+    delivery.settle_interrupted_sends()
     recovery.purge_stale_pending_statuses()
 
 

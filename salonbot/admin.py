@@ -15,13 +15,16 @@ import zoneinfo
 
 from django.contrib import admin
 from django.contrib.admin.filters import RelatedFieldListFilter
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import get_fields_from_path
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from salonbot.localtime import wall_time  # noqa: F401 (admin modules format times with it)
+from salonbot.timebounds import FIRST_YEAR, LAST_YEAR, OUT_OF_RANGE
 
 
 class TenantRelatedFieldListFilter(RelatedFieldListFilter):
@@ -170,8 +173,24 @@ def _scope(field, request):
         field.queryset = queryset.for_user(request.user)
 
 
+class BoundedChangeList(ChangeList):
+    """A date hierarchy's year outside 2000–2100 is the admin's usual "?e=1", not a 500.
+
+    Django computes the next year, month or day from the link's date: year 9999 overflows, and a
+    20-digit year does not even make a datetime (OverflowError, which it does not catch).
+    """
+
+    def get_filters(self, request):
+        if self.date_hierarchy:
+            year = request.GET.get(f"{self.date_hierarchy}__year")
+            if year is not None and not (year.isdigit() and FIRST_YEAR <= int(year) <= LAST_YEAR):
+                raise IncorrectLookupParameters(str(OUT_OF_RANGE))
+        return super().get_filters(request)
+
+
 class TenantAdmin(TenantAdminMixin, admin.ModelAdmin):
-    pass
+    def get_changelist(self, request, **kwargs):
+        return BoundedChangeList
 
 
 class TenantTabularInline(TenantAdminMixin, admin.TabularInline):

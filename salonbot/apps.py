@@ -13,6 +13,17 @@ class SalonbotConfig(AppConfig):
         # once per such app; createcachetable is idempotent (one introspection when tables exist).
         post_migrate.connect(create_cache_tables, dispatch_uid="salonbot.create_cache_tables")
         post_migrate.connect(grant_app_role, dispatch_uid="salonbot.grant_app_role")
+        _render_datetimes_with_four_digit_years()
+
+
+def _render_datetimes_with_four_digit_years():
+    """Every ModelSerializer's datetime renders through IsoDateTimeField (its docstring says why)."""
+    from django.db import models
+    from rest_framework import serializers
+
+    from salonbot.api.fields import IsoDateTimeField
+
+    serializers.ModelSerializer.serializer_field_mapping[models.DateTimeField] = IsoDateTimeField
 
 
 def create_cache_tables(using, **kwargs):

@@ -71,3 +71,11 @@ class InvalidInput(DomainError):
         if self.field:
             return {self.field: [self.detail]}
         return super().as_dict()
+
+
+class WhatsAppUnavailable(DomainError):
+    """Meta's Graph API could not be asked (down, timing out, or refusing the platform's token)."""
+
+    code = "whatsapp_unavailable"
+    status = 503
+    default_detail = _("WhatsApp could not be reached to confirm the number; try again in a minute.")

@@ -246,7 +246,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "salonbot.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "salonbot.api.exceptions.exception_handler",
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["salonbot.api.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["salonbot.api.parsers.JSONParser"],
     # Checked after JWT authentication, so the limit keys on the user; see salonbot/api/throttling.py.
     "DEFAULT_THROTTLE_CLASSES": [
@@ -395,6 +395,8 @@ WHATSAPP_ACCESS_TOKEN = env.str("WHATSAPP_ACCESS_TOKEN", default="")
 WHATSAPP_APP_SECRET = env.str("WHATSAPP_APP_SECRET", default="")
 WHATSAPP_VERIFY_TOKEN = env.str("WHATSAPP_VERIFY_TOKEN", default="")
 WHATSAPP_HTTP_TIMEOUT = env.float("WHATSAPP_HTTP_TIMEOUT", default=10.0)
+# The platform's WhatsApp Business Account: an owner's number claim must be one of its numbers.
+WHATSAPP_BUSINESS_ACCOUNT_ID = env.str("WHATSAPP_BUSINESS_ACCOUNT_ID", default="")
 
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=900)
 
@@ -434,7 +436,14 @@ STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns at startup when it is missi
 # --- Messaging ------------------------------------------------------------------------------
 # Every minute: re-enqueue webhook events and outbound messages whose task was lost (broker down
 # at commit time, worker killed mid-send), and purge early statuses that never found a message.
-CELERY_BEAT_SCHEDULE["messaging-sweep"] = {"task": "messaging.sweep", "schedule": 60.0}
+CELERY_BEAT_SCHEDULE["messaging-sweep"] = {
+    "task": "messaging.sweep",
+    "schedule": env.float("MESSAGING_SWEEP_SECONDS", default=60.0),
+}
+# A reminder whose send was cut off mid-request (worker killed) is never sent again: we wait this
+# long for WhatsApp's status, which echoes our callback data, then call its outcome UNKNOWN. Longer
+# than CELERY_TASK_TIME_LIMIT, so that a send still under way is never judged.
+REMINDER_OUTCOME_WINDOW_SECONDS = env.int("REMINDER_OUTCOME_WINDOW_SECONDS", default=300)
 
 # --- Reminders and housekeeping -------------------------------------------------------------
 CELERY_BEAT_SCHEDULE["dispatch-due-reminders"] = {

@@ -3,11 +3,13 @@ import zoneinfo
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from salonbot import timebounds
 from salonbot.tenancy import TenantManager, TenantQuerySet, TimestampedModel
 
 from .validation import validate_timezone, validate_working_hours
@@ -142,6 +144,15 @@ class MasterTimeOff(TimestampedModel):
         indexes = [models.Index(fields=["master", "start_ts", "end_ts"])]
         constraints = [models.CheckConstraint(condition=Q(end_ts__gt=F("start_ts")), name="time_off_end_after_start")]
         verbose_name_plural = _("master time off")
+
+    def clean(self):
+        errors = {
+            field: timebounds.OUT_OF_RANGE
+            for field in ("start_ts", "end_ts")
+            if getattr(self, field) is not None and not timebounds.is_within(getattr(self, field))
+        }
+        if errors:
+            raise ValidationError(errors)
 
     def __str__(self):
         # In the salon's wall time, as every page shows it (the salon is one query, or select_related).

@@ -4,7 +4,6 @@ from rest_framework import serializers
 
 from accounts.models import User
 from salonbot.api.fields import StrictDateTimeField, TenantPrimaryKeyRelatedField
-from salonbot.scope import platform_scope
 
 from .models import Customer, Master, MasterTimeOff, Salon, Service
 from .validation import normalize_phone, validate_timezone
@@ -71,16 +70,21 @@ class SalonSerializer(serializers.ModelSerializer):
         return sorted(set(value), reverse=True)
 
     def validate_whatsapp_phone_number_id(self, value):
-        value = (value or "").strip() or None
-        if not value:
-            return value
-        # Any salon's number counts, another owner's too, whose rows row-level security hides from
-        # this owner: the platform answers (only whether it is taken, which the 400 says anyway).
-        with platform_scope():
-            taken = Salon.objects.filter(whatsapp_phone_number_id=value).exclude(pk=getattr(self.instance, "pk", None))
-            if taken.exists():
-                raise serializers.ValidationError(_("Another salon already uses this WhatsApp number id."))
-        return value
+        # Who may set it, and with what proof, is the service's rule (salons.numbers).
+        return (value or "").strip() or None
+
+    def get_fields(self):
+        """API.md: `owner_id`, `is_active` and the limits are read-only for owners, not merely ignored.
+
+        Read-only, an owner's `owner_id` is never looked up, so the answer is the same for a real
+        user's id and a random one (it used to say "does not exist" only for the latter).
+        """
+        fields = super().get_fields()
+        user = getattr(self.context.get("request"), "user", None)
+        if user is not None and user.is_authenticated and not user.is_super_admin:
+            for name in ("owner_id", "is_active", "max_bookings_per_month", "max_messages_per_month", "max_masters"):
+                fields[name].read_only = True
+        return fields
 
 
 class UsageSerializer(serializers.Serializer):

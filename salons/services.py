@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from salonbot.db.upsert import insert_or_get, insert_or_update
 from salonbot.errors import InvalidInput, UsageLimitExceeded
 
+from . import numbers
 from .models import Customer, Master, MasterTimeOff, Salon, Service, UsageCounter
 from .signals import customer_created, salon_changed
 from .validation import normalize_phone
@@ -43,6 +44,7 @@ def _platform_fields_for(actor, data: dict) -> dict:
 @transaction.atomic
 def create_salon(*, actor, **data) -> Salon:
     data = _platform_fields_for(actor, data)
+    numbers.check_claim(actor=actor, salon=None, number=data.get("whatsapp_phone_number_id"))
     data.setdefault("owner", actor)
     salon = Salon(**data)
     salon.full_clean()
@@ -53,6 +55,8 @@ def create_salon(*, actor, **data) -> Salon:
 
 @transaction.atomic
 def update_salon(*, actor, salon: Salon, **data) -> Salon:
+    if "whatsapp_phone_number_id" in data:
+        numbers.check_claim(actor=actor, salon=salon, number=data["whatsapp_phone_number_id"])
     for field, value in _platform_fields_for(actor, data).items():
         setattr(salon, field, value)
     salon.full_clean()

@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
+from salonbot import timebounds
 from salonbot.admin import TenantAdmin, scoped_object_or_404, wall_time
 from salonbot.errors import DomainError
 from salons.models import Master, Salon, Service
@@ -283,4 +284,4 @@ def _parse_start(value: str | None, salon: Salon | None) -> datetime | None:
         if salon is None:
             return None
         start = start.replace(tzinfo=ZoneInfo(salon.timezone))
-    return start
+    return start if timebounds.is_within(start) else None

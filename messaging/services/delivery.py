@@ -5,6 +5,12 @@ succeeds for the attempt the task was enqueued for (`attempts` still equals it) 
 claim's lease has run out (its worker died). Two deliveries of the same task message therefore
 never both send, and a retry is scheduled only by the delivery that holds the claim.
 
+Reminders are never sent twice (their own policy, stated in bookings.models.ReminderStatus): a
+reminder's send that was cut off mid-request — the worker died during the POST, or the POST timed
+out — is not repeated. `send_started_at` stays set on such a row; a status from Meta that echoes
+our callback data settles it (sent, delivered, read, failed), and if none comes within
+REMINDER_OUTCOME_WINDOW_SECONDS the sweep marks it UNKNOWN (`settle_interrupted_sends`).
+
 Failures: a TransientSendError is retried with jittered exponential backoff (at least the
 `Retry-After` Meta asked for), up to MAX_ATTEMPTS; a PermanentSendError marks the message FAILED
 with its code and title, without retrying. A timeout is ambiguous (Meta may have accepted the
@@ -19,12 +25,14 @@ import random
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from bookings.models import REMINDER_KEY_PREFIX
 from messaging.models import Direction, Message, MessageStatus
-from messaging.signals import announce_failure
+from messaging.signals import announce_failure, announce_status
 from messaging.whatsapp.backends import send_message
 from messaging.whatsapp.errors import PermanentSendError, SendError, TransientSendError
 from salonbot.outages import persist
@@ -47,6 +55,17 @@ CLAIM_LEASE = timedelta(minutes=5)
 # 131048 is a number-quality block; 132xxx are template configuration errors. Both need a person.
 LOUD_CODES = frozenset({131048})
 TEMPLATE_CODE_RANGE = range(132000, 133000)
+# Messages a request cut off mid-way must not repeat: a second reminder is worse than an unknown one.
+NEVER_REPEATED = Q(idempotency_key__startswith=REMINDER_KEY_PREFIX)
+INTERRUPTED = Q(send_started_at__isnull=False) & NEVER_REPEATED
+
+
+def is_never_repeated(message: Message) -> bool:
+    return (message.idempotency_key or "").startswith(REMINDER_KEY_PREFIX)
+
+
+def outcome_window() -> timedelta:
+    return timedelta(seconds=settings.REMINDER_OUTCOME_WINDOW_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -73,7 +92,8 @@ def deliver_message(*, message_id, attempt: int = 0) -> Outcome:
     claimed = (
         Message.objects.filter(pk=message_id, direction=Direction.OUT, status=MessageStatus.QUEUED)
         .filter(Q(attempts=attempt) | Q(send_claimed_at__lt=now - CLAIM_LEASE))
-        .update(attempts=F("attempts") + 1, send_claimed_at=now, updated_at=now)
+        .exclude(INTERRUPTED)  # its outcome is awaited, not retried
+        .update(attempts=F("attempts") + 1, send_claimed_at=now, send_started_at=now, updated_at=now)
     )
     if not claimed:
         return Outcome("skipped")
@@ -90,6 +110,10 @@ def deliver_message(*, message_id, attempt: int = 0) -> Outcome:
     try:
         wamid = send_message(phone_number_id=phone_number_id, body=message.payload)
     except TransientSendError as err:
+        if err.title == "timeout" and is_never_repeated(message):
+            # Meta may have accepted it: wait for its status (send_started_at stays set).
+            logger.warning("WhatsApp send of message %s timed out; not repeated, awaiting its status", message.pk)
+            return Outcome("unknown")
         if message.attempts >= MAX_ATTEMPTS:
             persist(_fail, message, err, gave_up=True)
             return Outcome("failed")
@@ -108,13 +132,24 @@ def deliver_message(*, message_id, attempt: int = 0) -> Outcome:
 def _mark_sent(message: Message, wamid: str) -> None:
     now = timezone.now()
     with transaction.atomic():
-        updated = Message.objects.filter(pk=message.pk, status=MessageStatus.QUEUED).update(
-            wamid=wamid, status=MessageStatus.SENT, sent_at=now, error_code=None, error_title="", updated_at=now
+        updated = Message.objects.filter(
+            pk=message.pk, status__in=[MessageStatus.QUEUED, MessageStatus.UNKNOWN]
+        ).update(
+            wamid=wamid,
+            status=MessageStatus.SENT,
+            sent_at=now,
+            send_started_at=None,
+            error_code=None,
+            error_title="",
+            updated_at=now,
         )
-        if not updated:
+        if updated:
+            announce_status(message.pk, salon_id=message.salon_id, status=MessageStatus.SENT)
+        else:
             # A status webhook got here first (it found the message by our callback data).
             Message.objects.filter(pk=message.pk, wamid__isnull=True).update(wamid=wamid, updated_at=now)
             Message.objects.filter(pk=message.pk, sent_at__isnull=True).update(sent_at=now)
+            Message.objects.filter(pk=message.pk).update(send_started_at=None)
     # After the wamid is committed: statuses that overtook the send are waiting for it.
     apply_pending_statuses(wamid=wamid)
 
@@ -124,6 +159,7 @@ def _schedule_retry(message: Message, err: SendError, delay: float) -> None:
     # the message alone until the retry has had its chance.
     Message.objects.filter(pk=message.pk, status=MessageStatus.QUEUED).update(
         send_claimed_at=timezone.now() + timedelta(seconds=delay),
+        send_started_at=None,
         error_code=err.code,
         error_title=(err.title or str(err))[:500],
         updated_at=timezone.now(),
@@ -143,10 +179,15 @@ def _fail(message: Message, err: SendError, *, gave_up: bool = False) -> None:
     if gave_up:
         title = f"gave up after {message.attempts} attempts: {title}"
     failed = Message.objects.filter(pk=message.pk, status=MessageStatus.QUEUED).update(
-        status=MessageStatus.FAILED, error_code=err.code, error_title=title[:500], updated_at=timezone.now()
+        status=MessageStatus.FAILED,
+        error_code=err.code,
+        error_title=title[:500],
+        send_started_at=None,
+        updated_at=timezone.now(),
     )
     if failed:
         announce_failure(message.pk)
+        announce_status(message.pk, salon_id=message.salon_id, status=MessageStatus.FAILED)
     loud = err.code in LOUD_CODES or (err.code is not None and err.code in TEMPLATE_CODE_RANGE) or gave_up
     log = logger.error if loud or err.needs_owner_attention else logger.warning
     log(
@@ -157,3 +198,26 @@ def _fail(message: Message, err: SendError, *, gave_up: bool = False) -> None:
         title,
         " — the salon owner must act (template or number quality)" if loud and not gave_up else "",
     )
+
+
+def settle_interrupted_sends(*, now=None, limit: int = 500) -> int:
+    """Mark UNKNOWN the never-repeated sends cut off mid-request that no status settled in the window."""
+    now = now or timezone.now()
+    window = outcome_window()
+    rows = list(
+        Message.objects.filter(direction=Direction.OUT, status=MessageStatus.QUEUED, send_started_at__lt=now - window)
+        .filter(NEVER_REPEATED)
+        .order_by("send_started_at")
+        .values_list("pk", "salon_id")[:limit]
+    )
+    settled = 0
+    for message_id, salon_id in rows:
+        with transaction.atomic():
+            title = f"send interrupted; no status from WhatsApp within {window.total_seconds():g}s; not repeated"
+            if Message.objects.filter(pk=message_id, status=MessageStatus.QUEUED).update(
+                status=MessageStatus.UNKNOWN, error_title=title, updated_at=now
+            ):
+                announce_status(message_id, salon_id=salon_id, status=MessageStatus.UNKNOWN)
+                settled += 1
+                logger.error("message %s: %s", message_id, title)
+    return settled

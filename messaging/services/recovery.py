@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from messaging.models import Direction, Message, MessageStatus, PendingStatus, WebhookEvent
 
-from .delivery import CLAIM_LEASE
+from .delivery import CLAIM_LEASE, INTERRUPTED
 
 # Long enough that a task enqueued normally has run; short enough that a customer still cares.
 GRACE = timedelta(minutes=2)
@@ -46,6 +46,7 @@ def stale_messages(now=None, limit: int = 500) -> list[tuple]:
     return list(
         Message.objects.filter(direction=Direction.OUT, status=MessageStatus.QUEUED)
         .filter(Q(send_claimed_at__isnull=True, created_at__lt=now - GRACE) | Q(send_claimed_at__lt=now - CLAIM_LEASE))
+        .exclude(INTERRUPTED)  # awaiting its outcome (delivery.settle_interrupted_sends), never resent
         .order_by("created_at")
         .values_list("pk", "attempts")[:limit]
     )

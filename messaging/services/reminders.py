@@ -7,11 +7,15 @@ dispatchers take disjoint rows, marks them QUEUED and enqueues one `send_reminde
 that queues the outbound message: a task delivered twice, or two dispatchers racing, still make
 one message, and the message's own send is claimed once (services.delivery). No long ETA tasks:
 the broker only ever holds tasks that are due now.
+
+After that the reminder follows its message (found by the idempotency key `reminder:<id>`):
+SENT, DELIVERED, READ, FAILED, or UNKNOWN when the send was cut off and never repeated.
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -19,8 +23,8 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from bookings.models import ACTIVE_STATUSES, Reminder, ReminderStatus
-from messaging.models import Message, TemplatePurpose
+from bookings.models import ACTIVE_STATUSES, REMINDER_KEY_PREFIX, Reminder, ReminderStatus
+from messaging.models import Message, MessageStatus, TemplatePurpose
 from salonbot.errors import DomainError
 
 from .confirmations import booking_template_parameters, template_for
@@ -34,6 +38,15 @@ BATCH_SIZE = 200
 QUEUED_LEASE = timedelta(minutes=10)
 # A reminder this late is pointless (the appointment has started): give up instead of sending.
 TOO_LATE = timedelta(minutes=0)
+# A reminder whose message is out of our hands takes the message's status, which only moves forward.
+OUTCOMES = {
+    MessageStatus.SENT: ReminderStatus.SENT,
+    MessageStatus.DELIVERED: ReminderStatus.DELIVERED,
+    MessageStatus.READ: ReminderStatus.READ,
+    MessageStatus.FAILED: ReminderStatus.FAILED,
+    MessageStatus.UNKNOWN: ReminderStatus.UNKNOWN,
+}
+HANDED_OVER = tuple(OUTCOMES.values())
 
 
 def dispatch_due_reminders(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> list[str]:
@@ -82,16 +95,33 @@ def send_reminder(*, reminder_id, now: datetime | None = None) -> str:
                 reminder, ReminderStatus.FAILED, "The 24-hour window is closed and the salon has no REMINDER template."
             )
             return "failed"
-        Reminder.objects.filter(pk=reminder.pk).update(message=message, last_error="")
+        Reminder.objects.filter(pk=reminder.pk).update(last_error="")
     return "sent"
 
 
-def reminder_message_failed(*, message: Message) -> None:
-    """The outbound message of a reminder failed for good (e.g. 131047): the reminder failed too."""
-    Reminder.objects.filter(message=message).update(
-        status=ReminderStatus.FAILED,
-        last_error=f"WhatsApp error {message.error_code}: {message.error_title}"[:500],
-        updated_at=timezone.now(),
+def message_of(reminder: Reminder) -> Message | None:
+    return Message.objects.filter(salon_id=reminder.salon_id, idempotency_key=reminder.message_key).first()
+
+
+def follow_message(*, message_id) -> bool:
+    """The reminder carried by this message takes its outcome (a failure with its WhatsApp error)."""
+    message = Message.objects.filter(pk=message_id, idempotency_key__startswith=REMINDER_KEY_PREFIX).first()
+    status = OUTCOMES.get(message.status) if message is not None else None
+    if status is None:
+        return False
+    try:
+        reminder_id = uuid.UUID(message.idempotency_key.removeprefix(REMINDER_KEY_PREFIX))
+    except ValueError:
+        return False
+    last_error = ""
+    if status == ReminderStatus.FAILED:
+        last_error = f"WhatsApp error {message.error_code}: {message.error_title}"
+    elif status == ReminderStatus.UNKNOWN:
+        last_error = f"Not known whether WhatsApp took it ({message.error_title}); it is not sent again."
+    return bool(
+        Reminder.objects.filter(pk=reminder_id, salon_id=message.salon_id, status__in=HANDED_OVER)
+        .exclude(status=status)
+        .update(status=status, last_error=last_error[:500], updated_at=timezone.now())
     )
 
 
@@ -117,7 +147,7 @@ def _queue_reminder_message(reminder: Reminder) -> Message | None:
     conversation = conversation_for_customer(customer=booking.customer, create=True)
     if conversation is None:
         raise _NoAddress()
-    key = f"reminder:{reminder.pk}"
+    key = reminder.message_key
     if conversation.is_window_open():
         return queue_text(conversation=conversation, text=reminder_text(reminder), idempotency_key=key)
     template = template_for(conversation, TemplatePurpose.REMINDER)

@@ -1,6 +1,7 @@
 """Delivery statuses of outbound messages, applied monotonically whatever order Meta sends them in.
 
-Statuses only move forward along QUEUED → SENT → FAILED → DELIVERED → READ:
+Statuses only move forward along QUEUED → UNKNOWN → SENT → FAILED → DELIVERED → READ (UNKNOWN:
+a send cut off mid-request that is never repeated; any status from Meta tells more):
 - sent, delivered and read never go backwards; `delivered` may be skipped (read at once);
 - `failed` wins over QUEUED and SENT: the message never reached the phone;
 - a `failed` after DELIVERED or READ keeps that status (the customer demonstrably got the
@@ -21,13 +22,14 @@ from datetime import datetime
 from django.db import transaction
 
 from messaging.models import Direction, Message, MessageStatus, PendingStatus
-from messaging.signals import announce_failure
+from messaging.signals import announce_failure, announce_status
 from salons.models import Salon
 
 logger = logging.getLogger(__name__)
 
 RANK = {
     MessageStatus.QUEUED: 0,
+    MessageStatus.UNKNOWN: 0.5,
     MessageStatus.SENT: 1,
     MessageStatus.FAILED: 2,
     MessageStatus.DELIVERED: 3,
@@ -141,8 +143,10 @@ def _save_merged(message: Message, changes: Iterable[StatusChange]) -> None:
         changed.update(merge(message, change))
     if changed:
         message.save(update_fields=[*sorted(changed), "updated_at"])
-    if "status" in changed and message.status == MessageStatus.FAILED:
-        announce_failure(message.pk)
+    if "status" in changed:
+        announce_status(message.pk, salon_id=message.salon_id, status=message.status)
+        if message.status == MessageStatus.FAILED:
+            announce_failure(message.pk)
 
 
 def _attach_wamid_from_callback(*, salon: Salon, wamid: str, callback: str) -> bool:

@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework
 from django_filters.rest_framework.filterset import FILTER_FOR_DBFIELD_DEFAULTS
 
+from salonbot.timebounds import OUT_OF_RANGE, is_within
+
 
 class StrictBooleanField(forms.NullBooleanField):
     def to_python(self, value):
@@ -36,8 +38,26 @@ class BooleanFilter(django_filters.BooleanFilter):
         super().__init__(*args, **kwargs)
 
 
+class BoundedDateField(forms.DateField):
+    """A date in the years a salon works in: `?date_to=9999-12-31` is a 400, not an overflow a day later."""
+
+    def to_python(self, value):
+        day = super().to_python(value)
+        if day is not None and not is_within(day):
+            raise forms.ValidationError(OUT_OF_RANGE, code="out_of_range")
+        return day
+
+
+class DateFilter(django_filters.DateFilter):
+    field_class = BoundedDateField
+
+
 class FilterSet(rest_framework.FilterSet):
-    FILTER_DEFAULTS = {**FILTER_FOR_DBFIELD_DEFAULTS, models.BooleanField: {"filter_class": BooleanFilter}}
+    FILTER_DEFAULTS = {
+        **FILTER_FOR_DBFIELD_DEFAULTS,
+        models.BooleanField: {"filter_class": BooleanFilter},
+        models.DateField: {"filter_class": DateFilter},
+    }
 
 
 class DjangoFilterBackend(rest_framework.DjangoFilterBackend):

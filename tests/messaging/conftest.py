@@ -92,6 +92,53 @@ class FakeGraph:
         return Response(json.dumps({**answer, "messages": [{"id": wamid}]}), content_type="application/json")
 
 
+class FakeNumbers:
+    """Answers `GET /{phone-number-id}` and `GET /{waba-id}/phone_numbers` like the Graph API.
+
+    `numbers` are the platform's Business Account's; `elsewhere` are numbers the token can see
+    that belong to another business. `down` makes every answer a 503 (Meta unreachable).
+    """
+
+    def __init__(self, waba_id: str) -> None:
+        self.waba_id = waba_id
+        self.numbers: set[str] = set()
+        self.elsewhere: set[str] = set()
+        self.down = False
+        self.requests: list[str] = []
+
+    def __call__(self, request: Request) -> Response:
+        self.requests.append(request.full_path)
+        if self.down:
+            return graph_error(503, 2, "Service temporarily unavailable")
+        if request.headers.get("Authorization") != f"Bearer {TOKEN}":
+            return graph_error(401, 190, "Invalid OAuth access token.")
+        parts = request.path.strip("/").split("/")
+        if parts == [self.waba_id, "phone_numbers"]:
+            rows = [
+                {"id": n, "display_phone_number": f"+351 21 {n[-6:]}", "verified_name": "Salon"}
+                for n in sorted(self.numbers)
+            ]
+            return Response(json.dumps({"data": rows, "paging": {"cursors": {}}}), content_type="application/json")
+        if len(parts) == 1 and parts[0] in self.numbers | self.elsewhere:
+            number = {"id": parts[0], "display_phone_number": f"+351 21 {parts[0][-6:]}", "verified_name": "Salon"}
+            return Response(json.dumps(number), content_type="application/json")
+        return graph_error(
+            400,
+            100,
+            f"Unsupported get request. Object with ID '{parts[0]}' does not exist, cannot be loaded due to "
+            "missing permissions, or does not support this operation.",
+        )
+
+
+@pytest.fixture
+def fake_numbers(graph, settings):
+    """The Graph API's phone-number reads on the fake server; the platform's Business Account set."""
+    settings.WHATSAPP_BUSINESS_ACCOUNT_ID = "310000000000001"
+    fake = FakeNumbers(settings.WHATSAPP_BUSINESS_ACCOUNT_ID)
+    graph.expect_request(re.compile(r"^/\d+(/phone_numbers)?$"), method="GET").respond_with_handler(fake)
+    return fake
+
+
 def graph_error(status, code, message, details="", headers=None):
     error = {"message": message, "type": "OAuthException", "code": code, "fbtrace_id": "AX1"}
     if details:

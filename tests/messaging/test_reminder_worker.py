@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from bookings import services as booking_services
 from bookings.models import ActorKind, BookingSource, Reminder, ReminderStatus
+from messaging.services import reminders
 from tests import factories
 from tests.conftest import database_url, purge_broker
 from tests.messaging.conftest import TOKEN
@@ -115,7 +116,8 @@ def test_worker_and_beat_send_a_due_reminder_exactly_once(broker_kind, fake_grap
         reminder = Reminder.objects.get(booking=booking)
         while time.monotonic() < deadline:
             reminder.refresh_from_db()
-            if reminder.status == ReminderStatus.SENT and reminder.message and reminder.message.wamid:
+            message = reminders.message_of(reminder)
+            if reminder.status == ReminderStatus.SENT and message and message.wamid:
                 break
             time.sleep(0.5)
         time.sleep(3)  # a few more beats: nothing may be sent again

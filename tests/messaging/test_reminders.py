@@ -65,7 +65,7 @@ def test_due_reminder_is_sent_once_as_free_text_inside_the_window(booked):
     assert reminders.send_reminder(reminder_id=ids[0]) == "skipped"  # the task delivered twice
     reminder.refresh_from_db()
     message = reminder_messages(conversation).get()
-    assert reminder.status == ReminderStatus.SENT and reminder.message == message
+    assert reminder.status == ReminderStatus.SENT and reminders.message_of(reminder) == message
     assert message.type == "text" and "Anna" in message.text and booking.code in message.text
 
 

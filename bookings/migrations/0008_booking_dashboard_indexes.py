@@ -4,6 +4,11 @@ PostgreSQL only (SQLite, the embedded default, is not where a salon keeps a mill
 Built CONCURRENTLY, so adding them to a live table does not block booking writes; that needs the
 migration to run outside a transaction (`atomic = False`). Measured by benchmarks/bench_dashboard.py.
 
+Moved here from analytics' 0001 migration: indexes on a bookings table belong to bookings'
+migrations. IF NOT EXISTS makes the move a no-op on a database that already has them (its row
+for the old analytics migration stays in django_migrations, harmless); a new database gets them
+here, in bookings' own order.
+
 - (salon_id, status): total and per-status counts read every booking of the salon. B-tree
   deduplication stores each (salon, status) key once with a list of row ids, so for 1.2M rows
   this index is ~8 MB against ~120 MB for the existing (salon_id, status, start_ts) one, and an
@@ -38,7 +43,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ("bookings", "0001_initial"),
+        ("bookings", "0007_reminder_outcomes_without_message_link"),
     ]
 
     operations = [
