@@ -102,3 +102,43 @@ class SalonAvailabilityRangeSerializer(serializers.Serializer):
     duration_minutes = serializers.IntegerField()
     timezone = serializers.CharField()
     days = DaySlotsSerializer(many=True, help_text="Every date of the range, in order; empty slots where none is free.")
+
+
+# A month of a busy salon is about 2,000 (start, master) pairs; a field object per value makes
+# rendering cost as much as computing. These give what the serializers above give (a test holds
+# them equal) with the DRF field applied once per distinct start and id.
+_START = serializers.DateTimeField()
+
+
+def slots_data(found) -> list[dict]:
+    """`SlotSerializer(many=True)` of [(start, master_ids), ...]."""
+    ids: dict = {}
+    return [
+        {
+            "start": _START.to_representation(start),
+            "master_ids": [ids.get(pk) or ids.setdefault(pk, str(pk)) for pk in master_ids],
+        }
+        for start, master_ids in found
+    ]
+
+
+def salon_availability_data(*, salon, service, day, found) -> dict:
+    """`SalonAvailabilitySerializer` of one day's slots."""
+    return {
+        "salon_id": str(salon.pk),
+        "date": day.isoformat(),
+        "service_id": str(service.pk),
+        "duration_minutes": service.duration_minutes,
+        "slots": slots_data(found),
+    }
+
+
+def salon_availability_range_data(*, salon, service, by_day) -> dict:
+    """`SalonAvailabilityRangeSerializer` of {day: slots}, every day of the range in order."""
+    return {
+        "salon_id": str(salon.pk),
+        "service_id": str(service.pk),
+        "duration_minutes": service.duration_minutes,
+        "timezone": salon.timezone,
+        "days": [{"date": day.isoformat(), "slots": slots_data(found)} for day, found in by_day.items()],
+    }

@@ -15,6 +15,8 @@ from .availability_serializers import (
     SalonAvailabilityQuery,
     SalonAvailabilityRangeSerializer,
     SalonAvailabilitySerializer,
+    salon_availability_data,
+    salon_availability_range_data,
 )
 
 LOCAL_DATE = "YYYY-MM-DD, in the salon's timezone"
@@ -44,10 +46,6 @@ class MasterAvailabilityView(APIView):
             "available_slots": slots.master_slots(master=master, day=day, duration_minutes=duration),
         }
         return Response(MasterAvailabilitySerializer(body).data)
-
-
-def _slots(found):
-    return [{"start": start, "master_ids": ids} for start, ids in found]
 
 
 class SalonAvailabilityView(APIView):
@@ -80,20 +78,6 @@ class SalonAvailabilityView(APIView):
         params, service = query.validated_data, query.validated_data["service"]
         days = slots.date_range(params["date_from"], params["date_to"]) if query.is_range else [params["date"]]
         by_day = slots.salon_slots(salon=salon, service=service, days=days, master=params.get("master_id"))
-        if not query.is_range:
-            body = {
-                "salon_id": salon.pk,
-                "date": days[0],
-                "service_id": service.pk,
-                "duration_minutes": service.duration_minutes,
-                "slots": _slots(by_day[days[0]]),
-            }
-            return Response(SalonAvailabilitySerializer(body).data)
-        body = {
-            "salon_id": salon.pk,
-            "service_id": service.pk,
-            "duration_minutes": service.duration_minutes,
-            "timezone": salon.timezone,
-            "days": [{"date": day, "slots": _slots(found)} for day, found in by_day.items()],
-        }
-        return Response(SalonAvailabilityRangeSerializer(body).data)
+        if query.is_range:
+            return Response(salon_availability_range_data(salon=salon, service=service, by_day=by_day))
+        return Response(salon_availability_data(salon=salon, service=service, day=days[0], found=by_day[days[0]]))
