@@ -287,3 +287,18 @@ def test_range_costs_at_most_five_queries_whatever_the_days_and_masters(api, sal
     large = range_queries(api, salon, service, first, first + timedelta(days=30))
     assert len(large) <= 5, f"{len(large)} queries for 10 masters x 31 days:\n{show(large)}"
     assert len(large) == len(small), f"small:\n{show(small)}\nlarge:\n{show(large)}"
+
+
+def test_the_schema_documents_both_forms():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    operation = schema["paths"]["/api/salons/{id}/availability"]["get"]
+    params = {p["name"]: p for p in operation["parameters"]}
+    assert {"date", "date_from", "date_to", "service_id", "master_id"} <= set(params)
+    assert params["service_id"]["required"] and not params["date"].get("required")
+    answer = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    shapes = schema["components"]["schemas"][answer["$ref"].rsplit("/", 1)[1]]["oneOf"]
+    assert {s["$ref"].rsplit("/", 1)[1] for s in shapes} == {"SalonAvailability", "SalonAvailabilityRange"}
+    days = schema["components"]["schemas"]["SalonAvailabilityRange"]["properties"]["days"]
+    assert days["type"] == "array"
