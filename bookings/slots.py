@@ -132,18 +132,16 @@ def master_slots(*, master: Master, day: date, duration_minutes: int, now: datet
 def eligible_masters(salon: Salon, service: Service, master: Master | UUID | str | None = None) -> list[Master]:
     """Active masters of the salon who perform the service (or just `master`, a Master or an id, if eligible).
 
-    A `master` that is not this salon's is a 400 (`master_id`), checked only when nobody is
-    eligible, so the answer costs one query whenever there is something to compute.
+    An id that is not this salon's master (an API's `master_id`) is a 400, checked only when
+    nobody is eligible, so the answer costs one query whenever there is something to compute.
     """
+    master_id = master.pk if isinstance(master, Master) else master
     masters = Master.objects.filter(salon=salon, is_active=True, services=service).order_by("name", "pk")
-    if master is not None:
-        masters = masters.filter(pk=getattr(master, "pk", master))
+    if master_id is not None:
+        masters = masters.filter(pk=master_id)
     found = list(masters.only("id", "name", "working_hours", "salon_id"))
-    if (
-        not found
-        and master is not None
-        and not Master.objects.filter(salon=salon, pk=getattr(master, "pk", master)).exists()
-    ):
+    unvouched = master_id is not None and not isinstance(master, Master)
+    if not found and unvouched and not Master.objects.filter(salon=salon, pk=master_id).exists():
         raise InvalidInput(NO_SUCH_MASTER, field="master_id")
     return found
 
