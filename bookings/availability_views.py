@@ -1,6 +1,7 @@
 """Availability endpoints of API.md: one master's free starts, and "any master" for a salon (a day or a range)."""
 
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -25,9 +26,9 @@ LOCAL_DATE = "YYYY-MM-DD, in the salon's timezone"
 class MasterAvailabilityView(APIView):
     @extend_schema(
         parameters=[
-            OpenApiParameter("date", str, description=LOCAL_DATE, required=True),
+            OpenApiParameter("date", OpenApiTypes.DATE, description=LOCAL_DATE, required=True),
             OpenApiParameter("duration_minutes", int),
-            OpenApiParameter("service_id", str),
+            OpenApiParameter("service_id", OpenApiTypes.UUID),
         ],
         responses={200: MasterAvailabilitySerializer},
     )
@@ -56,11 +57,13 @@ class SalonAvailabilityView(APIView):
             "horizon are empty."
         ),
         parameters=[
-            OpenApiParameter("date", str, description=f"{LOCAL_DATE}; the one-day form"),
-            OpenApiParameter("date_from", str, description=f"{LOCAL_DATE}; the range form, with date_to"),
-            OpenApiParameter("date_to", str, description=f"{LOCAL_DATE}, inclusive; at most 30 days after date_from"),
-            OpenApiParameter("service_id", str, required=True),
-            OpenApiParameter("master_id", str, description="Only this master's free starts"),
+            OpenApiParameter("date", OpenApiTypes.DATE, description=f"{LOCAL_DATE}; the one-day form"),
+            OpenApiParameter("date_from", OpenApiTypes.DATE, description=f"{LOCAL_DATE}; the range form, with date_to"),
+            OpenApiParameter(
+                "date_to", OpenApiTypes.DATE, description=f"{LOCAL_DATE}, inclusive; at most 30 days after date_from"
+            ),
+            OpenApiParameter("service_id", OpenApiTypes.UUID, required=True),
+            OpenApiParameter("master_id", OpenApiTypes.UUID, description="Only this master's free starts"),
         ],
         responses={
             200: PolymorphicProxySerializer(
