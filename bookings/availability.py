@@ -34,6 +34,7 @@ __all__ = [
     "SlotPolicy",
     "available_starts",
     "available_starts_range",
+    "booking_horizon",
     "first_days_with_slots",
     "merge_master_slots",
     "wall_boundary",
@@ -193,10 +194,8 @@ class _Engine:
         self.policy = policy
         self.week = _weekly_hours(working_hours)
         self.timeline = _Timeline(busy)
-        now_utc = now.astimezone(UTC)
-        self.earliest = now_utc + timedelta(minutes=policy.min_notice_minutes)
-        self.today = now_utc.astimezone(ZoneInfo(policy.timezone)).date()
-        self.last_day = self.today + timedelta(days=policy.max_advance_days)
+        self.earliest = now.astimezone(UTC) + timedelta(minutes=policy.min_notice_minutes)
+        self.today, self.last_day = booking_horizon(policy, now)
 
     def starts(self, day: date, duration: timedelta, *, first_only: bool = False) -> list[datetime]:
         hours = self.week[day.weekday()]
@@ -228,6 +227,18 @@ class _Engine:
             if first_only:
                 break
         return found
+
+
+def booking_horizon(policy: SlotPolicy, now: datetime) -> tuple[date, date]:
+    """The first and last salon-local days on which a start may be offered, both inclusive.
+
+    Loaders clip a requested range to it before computing anything: a day outside it has no
+    slots, and a date near year 1 or 9999 would overflow the busy window around it.
+    """
+    if now.utcoffset() is None:
+        raise ValueError("now must be timezone-aware")
+    today = now.astimezone(ZoneInfo(policy.timezone)).date()
+    return today, today + timedelta(days=policy.max_advance_days)
 
 
 def _duration(duration_minutes: int) -> timedelta:

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import F
 
-from salons.models import Customer, Master, MasterTimeOff, Salon
+from salons.models import Customer, Master, MasterTimeOff, Salon, Service
 
 from . import availability
 from .models import Booking, BookingEvent, BookingStatus, Reminder, SlotHold, WaitlistEntry
@@ -30,6 +30,11 @@ def reminders():
 def waitlist_entries():
     """Waiting-list entries with customer, service and master joined: one query per page."""
     return WaitlistEntry.objects.select_related("customer", "service", "master")
+
+
+def salon_service(salon_id, service_id) -> Service | None:
+    """The salon's service with that id (active or not, as availability has always read it), or None."""
+    return Service.objects.filter(salon_id=salon_id, pk=service_id).first()
 
 
 def last_rebookable(customer: Customer) -> Booking | None:

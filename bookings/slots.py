@@ -2,22 +2,29 @@
 
 One master-day or a whole salon over a date range costs the same two queries: the masters, and
 their busy time in the window (bookings, live holds of others, time off; `busy_by_master`). No
-query per day, master or booking.
+query per day, master or booking. A range is clipped to the booking horizon before anything is
+loaded: days outside it are empty, never computed.
 """
 
 from __future__ import annotations
 
 import zoneinfo
 from collections import defaultdict
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from uuid import UUID
 
-from django.db.models import CharField, Value
+from django.db import connections
+from django.db.models import CharField, FloatField, Func, Value
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from salonbot.errors import InvalidInput
 from salons.models import Master, MasterTimeOff, Salon, Service
 
 from . import availability
 from .models import Booking, SlotHold
+
+NO_SUCH_MASTER = _("No such master in this salon.")
 
 
 def policy_for(salon: Salon) -> availability.SlotPolicy:
@@ -54,15 +61,19 @@ def busy_by_master(
     bookings (but `exclude_booking`, the one being moved), the live holds of anyone but
     `holder`, and time off (`with_time_off`; staff may book over it, flagged). One query.
     """
-    columns = ("master_id", "start_ts", "end_ts")
     parts = _busy_parts(master_ids, start, end, holder=holder, exclude_booking=exclude_booking, now=now)
     if not with_time_off:
         parts.pop("time_off")
-    first, *rest = (qs.order_by().values_list(*columns) for qs in parts.values())
-    busy_rows = first.union(*rest, all=True)
+    as_epoch = connections[parts["booking"].db].vendor == "postgresql"
+    first, *rest = [_interval_columns(qs.order_by(), as_epoch) for qs in parts.values()]
     busy: dict = defaultdict(list)
-    for master_id, s, e in busy_rows:
-        busy[master_id].append((s, e))
+    if as_epoch:
+        stamp = datetime.fromtimestamp
+        for master_id, s, e in first.union(*rest, all=True):
+            busy[master_id].append((stamp(s, UTC), stamp(e, UTC)))
+    else:
+        for master_id, s, e in first.union(*rest, all=True):
+            busy[master_id].append((s, e))
     return busy
 
 
@@ -88,9 +99,42 @@ def busy_kinds(master_id, start: datetime, end: datetime, *, holder: str = "", e
     return {kind for (kind,) in first.union(*rest, all=True)}
 
 
+class EpochSeconds(Func):
+    """A timestamptz as float seconds since 1970: psycopg reads a float in C, a timestamptz through
+    Django's Python loader at about 10 µs a value (a busy salon's month is 4,000 of them).
+
+    Exact after `datetime.fromtimestamp`: below 2**33 s (the year 2242) a double's step is under
+    a microsecond, and bookings are refused outside 2000-2100.
+    """
+
+    template = "date_part('epoch', %(expressions)s)"
+    output_field = FloatField()
+
+
+def _interval_columns(queryset, as_epoch: bool):
+    if not as_epoch:
+        return queryset.values_list("master_id", "start_ts", "end_ts")
+    return queryset.annotate(busy_start=EpochSeconds("start_ts"), busy_end=EpochSeconds("end_ts")).values_list(
+        "master_id", "busy_start", "busy_end"
+    )
+
+
+def horizon(salon: Salon, now: datetime) -> tuple[date, date]:
+    """The salon-local days on which a start may be offered (today through max_advance_days)."""
+    return availability.booking_horizon(policy_for(salon), now)
+
+
+def date_range(first: date, last: date) -> list[date]:
+    """Every date from `first` to `last`, both included."""
+    return [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
+
+
 def master_slots(*, master: Master, day: date, duration_minutes: int, now: datetime | None = None) -> list[datetime]:
     """Free starts of one master on a salon-local day (the master's salon must be loaded or cheap)."""
-    salon = master.salon
+    salon, now = master.salon, now or timezone.now()
+    first, last = horizon(salon, now)
+    if not first <= day <= last:
+        return []  # never computed: nothing is offered there, and year 1 or 9999 overflows the window
     busy = busy_by_master([master.pk], *busy_window(salon, day, day), now=now)
     return availability.available_starts(
         policy=policy_for(salon),
@@ -98,16 +142,54 @@ def master_slots(*, master: Master, day: date, duration_minutes: int, now: datet
         busy=busy[master.pk],
         day=day,
         duration_minutes=duration_minutes,
-        now=now or timezone.now(),
+        now=now,
     )
 
 
-def eligible_masters(salon: Salon, service: Service, master: Master | None = None) -> list[Master]:
-    """Active masters of the salon who perform the service (or just `master`, if given and eligible)."""
+def eligible_masters(salon: Salon, service: Service, master: Master | UUID | str | None = None) -> list[Master]:
+    """Active masters of the salon who perform the service (or just `master`, a Master or an id, if eligible).
+
+    An id that is not this salon's master (an API's `master_id`) is a 400, checked only when
+    nobody is eligible, so the answer costs one query whenever there is something to compute.
+    """
+    master_id = master.pk if isinstance(master, Master) else master
     masters = Master.objects.filter(salon=salon, is_active=True, services=service).order_by("name", "pk")
-    if master is not None:
-        masters = masters.filter(pk=master.pk)
-    return list(masters.only("id", "name", "working_hours", "salon_id"))
+    if master_id is not None:
+        masters = masters.filter(pk=master_id)
+    found = list(masters.only("id", "name", "working_hours", "salon_id"))
+    unvouched = master_id is not None and not isinstance(master, Master)
+    if not found and unvouched and not Master.objects.filter(salon=salon, pk=master_id).exists():
+        raise InvalidInput(NO_SUCH_MASTER, field="master_id")
+    return found
+
+
+def _masters_and_busy(
+    salon: Salon,
+    service: Service,
+    first: date,
+    last: date,
+    *,
+    master,
+    now: datetime,
+    holder: str,
+    exclude_booking,
+) -> tuple[list[Master], dict]:
+    """The eligible masters and their busy time over local days [first, last]: two queries.
+
+    The one loader behind every "which starts are free" read (the API's day and range forms,
+    the bot's days and times, the waiting list); callers clip [first, last] to the horizon first.
+    """
+    masters = eligible_masters(salon, service, master)
+    if not masters:
+        return [], {}
+    busy = busy_by_master(
+        [m.pk for m in masters],
+        *busy_window(salon, first, last),
+        holder=holder,
+        exclude_booking=exclude_booking,
+        now=now,
+    )
+    return masters, busy
 
 
 def salon_slots(
@@ -115,40 +197,48 @@ def salon_slots(
     salon: Salon,
     service: Service,
     days: list[date],
-    master: Master | None = None,
+    master: Master | UUID | str | None = None,
     now: datetime | None = None,
     holder: str = "",
     exclude_booking=None,
 ) -> dict[date, list[tuple[datetime, list]]]:
     """For each day, every free start with the ids of the masters free then ("any master").
 
-    `holder` sees its own hold as free; `exclude_booking` (a booking being moved) frees its time.
+    One day or a month costs the same two queries. Days outside the booking horizon are
+    listed empty without being computed. `holder` sees its own hold as free;
+    `exclude_booking` (a booking being moved) frees its time.
     """
-    masters = eligible_masters(salon, service, master)
-    if not masters or not days:
-        return {day: [] for day in days}
-    policy, now = policy_for(salon), now or timezone.now()
-    busy = busy_by_master(
-        [m.pk for m in masters],
-        *busy_window(salon, min(days), max(days)),
+    now = now or timezone.now()
+    policy = policy_for(salon)
+    today, last_day = availability.booking_horizon(policy, now)
+    result: dict[date, list[tuple[datetime, list]]] = {day: [] for day in days}
+    bookable = [day for day in result if today <= day <= last_day]
+    if not bookable:
+        return result
+    masters, busy = _masters_and_busy(
+        salon,
+        service,
+        min(bookable),
+        max(bookable),
+        master=master,
+        now=now,
         holder=holder,
         exclude_booking=exclude_booking,
-        now=now,
     )
     per_master = {
         m.pk: availability.available_starts_range(
             policy=policy,
             working_hours=m.working_hours,
             busy=busy[m.pk],
-            days=days,
+            days=bookable,
             duration_minutes=service.duration_minutes,
             now=now,
         )
         for m in masters
     }
-    return {
-        day: availability.merge_master_slots({pk: by_day[day] for pk, by_day in per_master.items()}) for day in days
-    }
+    for day in bookable:
+        result[day] = availability.merge_master_slots({pk: by_day[day] for pk, by_day in per_master.items()})
+    return result
 
 
 def days_with_slots(
@@ -162,24 +252,21 @@ def days_with_slots(
     holder: str = "",
     exclude_booking=None,
 ) -> list[date]:
-    """The next `limit` salon-local days (up to the booking horizon) on which a slot is free."""
+    """The next `limit` salon-local days (up to the booking horizon) on which a slot is free.
+
+    The same loader and engine as `salon_slots`, so a day listed here is a day whose slots
+    `salon_slots` gives non-empty; each day stops at its first free start.
+    """
     now = now or timezone.now()
-    policy = policy_for(salon)
-    today = now.astimezone(zoneinfo.ZoneInfo(salon.timezone)).date()
+    today, last = horizon(salon, now)
     start = max(start or today, today)
-    last = today + timedelta(days=salon.max_advance_days)
-    masters = eligible_masters(salon, service, master)
-    if not masters or start > last:
+    if start > last or limit <= 0:
         return []
-    busy = busy_by_master(
-        [m.pk for m in masters],
-        *busy_window(salon, start, last),
-        holder=holder,
-        exclude_booking=exclude_booking,
-        now=now,
+    masters, busy = _masters_and_busy(
+        salon, service, start, last, master=master, now=now, holder=holder, exclude_booking=exclude_booking
     )
     return availability.first_days_with_slots(
-        policy=policy,
+        policy=policy_for(salon),
         masters={m.pk: (m.working_hours, busy[m.pk]) for m in masters},
         start=start,
         duration_minutes=service.duration_minutes,
