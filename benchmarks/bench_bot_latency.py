@@ -10,7 +10,8 @@ the HTTP call to Graph.
 
     .venv/bin/python benchmarks/bench_bot_latency.py [--customers 40] [--parallel 4]
 
-Uses a database of its own (created and dropped) and Redis database 13. Prints figures a reader
+Uses a database of its own (created and dropped; BENCH_DB names it) and Redis database 13
+(BENCH_REDIS_URL). Prints figures a reader
 can compare; it is not a test.
 """
 
@@ -35,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from messaging.whatsapp.signature import sign  # noqa: E402  (pure module: no Django setup needed)
 
-DB = "salonbot_bench_bot"
+DB = os.environ.get("BENCH_DB", "salonbot_bench_bot")
 SECRET = "bench-app-secret"
 PHONE_NUMBER_ID = "420000000000777"
 REDIS_DB_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
@@ -165,7 +166,7 @@ def main():
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB}",
         "REDIS_URL": REDIS_DB_URL,
         "CELERY_BROKER_URL": REDIS_DB_URL,
-        "CACHE_KEY_PREFIX": "bench-bot",
+        "CACHE_KEY_PREFIX": f"bench-bot-{DB}",
         "DEBUG": "0",
         "SECRET_KEY": "bench-" + "x" * 60,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -175,7 +176,7 @@ def main():
         "WHATSAPP_API_BASE_URL": f"http://127.0.0.1:{graph.server_port}",
         "WHATSAPP_ACCESS_TOKEN": "bench-token",
         "LOG_LEVEL": "WARNING",
-        "SALONBOT_VAR_DIR": "/tmp/salonbot-bench-bot",
+        "SALONBOT_VAR_DIR": f"/tmp/salonbot-{DB}",
     }
     for sql in (f"DROP DATABASE IF EXISTS {DB}", f"CREATE DATABASE {DB}"):
         subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", sql], check=True)

@@ -4,7 +4,7 @@ import zoneinfo
 from datetime import date, datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -159,6 +159,51 @@ def upsert_customer(*, salon: Salon, phone: str, name: str = "", wa_id: str = ""
     return customer
 
 
+def upsert_customers(wanted: dict[tuple, tuple[str, str]]) -> dict[tuple, Customer]:
+    """upsert_customer for many: `{(salon_id, phone): (name, wa_id)}` → `{(salon_id, phone): Customer}`.
+
+    Phones must be normalised already. Three statements however many customers (read, insert the
+    missing ones with ON CONFLICT DO NOTHING in key order, read those back) and one more when
+    existing customers get a blank name or wa_id filled in. Inside the caller's transaction.
+    """
+    if not wanted:
+        return {}
+    keys = sorted(wanted)
+    by_salon: dict = {}
+    for salon_id, phone in keys:
+        by_salon.setdefault(salon_id, []).append(phone)
+    matching = Q()
+    for salon_id, phones in by_salon.items():
+        matching |= Q(salon_id=salon_id, phone__in=phones)
+    found = {(c.salon_id, c.phone): c for c in Customer.objects.filter(matching)}
+    missing = [key for key in keys if key not in found]
+    if missing:
+        Customer.objects.bulk_create(
+            [Customer(salon_id=s, phone=p, name=wanted[(s, p)][0], wa_id=wanted[(s, p)][1]) for s, p in missing],
+            ignore_conflicts=True,
+        )
+        again = Q()
+        for salon_id, phone in missing:
+            again |= Q(salon_id=salon_id, phone=phone)
+        created = {(c.salon_id, c.phone): c for c in Customer.objects.filter(again)}
+        for customer in created.values():
+            transaction.on_commit(lambda c=customer: customer_created.send(sender=Customer, customer=c))
+        found.update(created)
+    filled = []
+    for key, customer in found.items():
+        name, wa_id = wanted[key]
+        changed = [f for f, v in (("name", name), ("wa_id", wa_id)) if v and not getattr(customer, f)]
+        for field, value in (("name", name), ("wa_id", wa_id)):
+            if field in changed:
+                setattr(customer, field, value)
+        if changed:
+            customer.updated_at = timezone.now()
+            filled.append(customer)
+    if filled:
+        Customer.objects.bulk_update(filled, ["name", "wa_id", "updated_at"])
+    return found
+
+
 @transaction.atomic
 def create_customer(*, actor, salon: Salon, phone: str, name: str = "", email: str = "", wa_id: str = "") -> Customer:
     """Add a customer by hand; unlike `upsert_customer`, a phone the salon already has is refused."""
@@ -225,8 +270,10 @@ def consume_usage(*, salon: Salon, kind: str, now: datetime | None = None) -> No
         raise UsageLimitExceeded(f"The plan allows {limit} {kind} per month.")
 
 
-def count_usage(*, salon: Salon, kind: str, now: datetime | None = None) -> None:
-    """Count a unit without enforcing the limit (inbound messages cannot be refused)."""
+def count_usage(*, salon: Salon, kind: str, now: datetime | None = None, amount: int = 1) -> None:
+    """Count `amount` units without enforcing the limit (inbound messages cannot be refused)."""
     period = usage_period(salon, now)
     UsageCounter.objects.bulk_create([UsageCounter(salon=salon, period=period)], ignore_conflicts=True)
-    UsageCounter.objects.filter(salon=salon, period=period).update(**{kind: F(kind) + 1}, updated_at=timezone.now())
+    UsageCounter.objects.filter(salon=salon, period=period).update(
+        **{kind: F(kind) + amount}, updated_at=timezone.now()
+    )

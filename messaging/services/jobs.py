@@ -11,9 +11,10 @@ SEND_MESSAGE = "messaging.send_message"
 OFFER_FREED_TIME = "messaging.offer_freed_time"
 
 
-def enqueue(name: str, *args) -> None:
+def enqueue(name: str, *args, countdown: float | None = None) -> None:
     """Publish at once or raise: retry=False, so a broker outage never holds the caller's request.
 
     Callers run this on commit with `robust=True` and leave the row for the recovery sweep.
+    `countdown` (seconds) delays the task's run, not the publish.
     """
-    current_app.tasks[name].apply_async(args, retry=False)
+    current_app.tasks[name].apply_async(args, retry=False, countdown=countdown)
