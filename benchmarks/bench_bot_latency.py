@@ -20,6 +20,7 @@ import itertools
 import json
 import os
 import queue
+import signal
 import socket
 import statistics
 import subprocess
@@ -129,7 +130,11 @@ def customer(k: int, url: str, results: dict, lock: threading.Lock) -> None:
             if step == "hi":
                 body = webhook_body(wa_id, n, text="hi")
             else:
-                reply_id, title = options(last)[picks[step]]
+                offered = options(last)
+                if not offered:
+                    raise RuntimeError(f"customer {k}, step {step}: the reply offers nothing to pick: {last}")
+                # Late in the day fewer times are left: wrap around rather than fail.
+                reply_id, title = offered[picks[step] % len(offered)]
                 kind = "button_reply" if last["interactive"]["type"] == "button" else "list_reply"
                 body = webhook_body(wa_id, n, reply=(kind, reply_id, title))
             headers = {"X-Hub-Signature-256": sign(body, SECRET), "Content-Type": "application/json"}
@@ -152,6 +157,10 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def main():
+    # A TERM or HUP (a closed terminal, a CI timeout) must still stop the server and worker this
+    # script started and drop its database (the finally below).
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, lambda *_: sys.exit(1))
     parser = argparse.ArgumentParser()
     parser.add_argument("--customers", type=int, default=40)
     parser.add_argument("--parallel", type=int, default=4, help="customers chatting at the same time")
