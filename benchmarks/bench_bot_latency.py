@@ -2,16 +2,16 @@
 
 The production shape on one machine: gunicorn (sync workers) and a Celery worker (prefork) on
 PostgreSQL and Redis, WHATSAPP_BACKEND=cloud pointed at a fake Graph API on loopback. Simulated
-customers each walk the whole happy path (hi, Book, service, master, day, time, Confirm), waiting
-for each reply before the next tap as a person does. For every step the script times the signed
-POST to the webhook until the reply arrives at the fake Graph server: the 200, the processing
-task (ingest, the bot under the conversation lock, slot reads, the booking), the send task and
-the HTTP call to Graph.
+customers each walk the whole happy path (hi, Book, service, master, day, time, Confirm, and the
+name when asked), waiting for each reply before the next tap as a person does. For every step
+the script times the signed POST to the webhook until the reply arrives at the fake Graph
+server: the 200, the processing task (ingest, the bot under the conversation lock, slot reads,
+the booking), the send task and the HTTP call to Graph.
 
     .venv/bin/python benchmarks/bench_bot_latency.py [--customers 40] [--parallel 4]
 
-Uses a database of its own (created and dropped) and Redis database 13. Prints figures a reader
-can compare; it is not a test.
+Uses a database of its own (created and dropped; BENCH_DB names it) and Redis database 13
+(BENCH_REDIS_URL). Prints figures a reader can compare; it is not a test.
 """
 
 import argparse
@@ -19,6 +19,7 @@ import itertools
 import json
 import os
 import queue
+import signal
 import socket
 import statistics
 import subprocess
@@ -35,11 +36,14 @@ sys.path.insert(0, str(ROOT))
 
 from messaging.whatsapp.signature import sign  # noqa: E402  (pure module: no Django setup needed)
 
-DB = "salonbot_bench_bot"
+DB = os.environ.get("BENCH_DB", "salonbot_bench_bot")
 SECRET = "bench-app-secret"
 PHONE_NUMBER_ID = "420000000000777"
 REDIS_DB_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
-STEPS = ["hi", "Book", "service", "master", "day", "time", "Confirm"]
+# A new customer may be asked for the name to book under ("name" taps their WhatsApp profile name)
+# and then to confirm again ("again"); those two steps are taken only when the bot asks.
+STEPS = ["hi", "Book", "service", "master", "day", "time", "Confirm", "name", "again"]
+ONLY_WHEN_OFFERED = {"name": "name:", "again": "ok:"}
 
 SETUP = f"""
 from decimal import Decimal
@@ -121,14 +125,31 @@ def customer(k: int, url: str, results: dict, lock: threading.Lock) -> None:
     inbox = FakeGraph.inboxes.setdefault(wa_id, queue.Queue())
     last: dict = {}
     # A different day and time per customer, so concurrent customers do not race for one slot.
-    picks = {"Book": 0, "service": k % 3, "master": 0, "day": k % 9, "time": (k // 9) % 9, "Confirm": 0}
+    picks = {
+        "Book": 0,
+        "service": k % 3,
+        "master": 0,
+        "day": k % 9,
+        "time": (k // 9) % 9,
+        "Confirm": 0,
+        "name": 0,
+        "again": 0,
+    }
     timings: list[tuple[str, float, float]] = []
     with httpx.Client(timeout=30) as http:
         for n, step in enumerate(STEPS):
             if step == "hi":
                 body = webhook_body(wa_id, n, text="hi")
             else:
-                reply_id, title = options(last)[picks[step]]
+                offered = options(last)
+                if step in ONLY_WHEN_OFFERED:
+                    offered = [o for o in offered if o[0].startswith(ONLY_WHEN_OFFERED[step])]
+                    if not offered:
+                        continue
+                if not offered:
+                    raise RuntimeError(f"customer {k}, step {step}: the reply offers nothing to pick: {last}")
+                # Late in the day fewer times are left: wrap around rather than fail.
+                reply_id, title = offered[picks[step] % len(offered)]
                 kind = "button_reply" if last["interactive"]["type"] == "button" else "list_reply"
                 body = webhook_body(wa_id, n, reply=(kind, reply_id, title))
             headers = {"X-Hub-Signature-256": sign(body, SECRET), "Content-Type": "application/json"}
@@ -141,6 +162,8 @@ def customer(k: int, url: str, results: dict, lock: threading.Lock) -> None:
             timings.append((step, acked - t0, arrived - t0))
     booked = last.get("type") == "text" and last["text"]["body"].startswith("Booked!")
     with lock:
+        if not booked and "unbooked" not in results:
+            results["unbooked"] = last
         results["timings"].extend(timings)
         results["booked"] += booked
 
@@ -151,6 +174,10 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def main():
+    # A TERM or HUP (a closed terminal, a CI timeout) must still stop the server and worker this
+    # script started and drop its database (the finally below).
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, lambda *_: sys.exit(1))
     parser = argparse.ArgumentParser()
     parser.add_argument("--customers", type=int, default=40)
     parser.add_argument("--parallel", type=int, default=4, help="customers chatting at the same time")
@@ -165,7 +192,7 @@ def main():
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB}",
         "REDIS_URL": REDIS_DB_URL,
         "CELERY_BROKER_URL": REDIS_DB_URL,
-        "CACHE_KEY_PREFIX": "bench-bot",
+        "CACHE_KEY_PREFIX": f"bench-bot-{DB}",
         "DEBUG": "0",
         "SECRET_KEY": "bench-" + "x" * 60,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -175,7 +202,7 @@ def main():
         "WHATSAPP_API_BASE_URL": f"http://127.0.0.1:{graph.server_port}",
         "WHATSAPP_ACCESS_TOKEN": "bench-token",
         "LOG_LEVEL": "WARNING",
-        "SALONBOT_VAR_DIR": "/tmp/salonbot-bench-bot",
+        "SALONBOT_VAR_DIR": f"/tmp/salonbot-{DB}",
     }
     for sql in (f"DROP DATABASE IF EXISTS {DB}", f"CREATE DATABASE {DB}"):
         subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", sql], check=True)
@@ -237,7 +264,7 @@ def main():
 
         timings = results["timings"]
         print(
-            f"bot latency: {args.customers} customers x {len(STEPS)} steps, {args.parallel} at a time, "
+            f"bot latency: {args.customers} customers x up to {len(STEPS)} steps, {args.parallel} at a time, "
             f"gunicorn -w {args.workers}, celery -c {args.celery_concurrency} (prefork), PostgreSQL, Redis broker"
         )
         print(f"  {len(timings)} replies in {elapsed:.1f}s; bookings made: {results['booked']}/{args.customers}")
@@ -250,12 +277,16 @@ def main():
         print(f"  webhook 200:            p50={statistics.median(acks):.1f}ms p95={percentile(acks, 0.95):.1f}ms")
         for step in STEPS:
             values = [t[2] * 1000 for t in timings if t[0] == step]
+            if not values:
+                continue
             print(f"    {step:<8} p50={statistics.median(values):6.1f}ms p95={percentile(values, 0.95):6.1f}ms")
         out = subprocess.run(
             [python, "manage.py", "shell", "-c", COUNT], cwd=ROOT, env=env, check=True, capture_output=True, text=True
         )
         bookings, sent, errors = out.stdout.strip().splitlines()[-1].split()
         print(f"  in the database: {bookings} WhatsApp bookings, {sent} outbound messages, {errors} webhook errors")
+        if "unbooked" in results:
+            print(f"  a customer's last reply when not booked: {json.dumps(results['unbooked'])[:600]}")
     finally:
         for process in (worker, server):
             process.terminate()

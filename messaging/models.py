@@ -157,6 +157,8 @@ class Message(TimestampedModel):
     wamid = models.CharField(max_length=128, null=True, blank=True)
     type = models.CharField(max_length=32)
     text = models.TextField(blank=True)
+    # Inbound: the customer's text was longer than the Cloud API's 4,096 characters and was cut.
+    truncated = models.BooleanField(default=False)
     # Inbound: the raw item of `messages[]`. Outbound: the exact Graph body that is sent.
     payload = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=MessageStatus.choices)

@@ -46,7 +46,18 @@ class ConversationSerializer(serializers.ModelSerializer):
 class MessageSerializer(serializers.ModelSerializer):
     class Meta:
         model = Message
-        fields = ["id", "direction", "type", "text", "status", "wamid", "error_code", "error_title", "created_at"]
+        fields = [
+            "id",
+            "direction",
+            "type",
+            "text",
+            "truncated",
+            "status",
+            "wamid",
+            "error_code",
+            "error_title",
+            "created_at",
+        ]
         read_only_fields = fields
 
 

@@ -11,15 +11,18 @@ from django.dispatch import Signal
 
 logger = logging.getLogger(__name__)
 
-# A new inbound message the bot should answer: sent once per stored message, only while the
-# conversation's bot is not paused. kwargs: message_id, conversation_id, salon_id
+# New inbound messages the bot should answer, only while the conversation's bot is not paused:
+# sent once per conversation per processed batch, with the newest of its new messages (the bot
+# answers the earlier unanswered ones too, in order). kwargs: message_id, conversation_id, salon_id
 inbound_message = Signal()
 
-# A new inbound message that asks something, while a person has taken the conversation over:
-# the bot only acknowledges it (once), it does not answer it. kwargs: message_id, conversation_id, salon_id
+# New inbound messages that ask something, while a person has taken the conversation over: the
+# bot only acknowledges (once), it does not answer. Once per conversation per batch, with the
+# newest asking message. kwargs: message_id, conversation_id, salon_id
 inbound_while_paused = Signal()
 
-# Any message stored, inbound or outbound (dashboard caches). kwargs: salon_id, direction
+# Messages stored, inbound or outbound (dashboard caches): once per salon per processed batch of
+# inbound messages, once per outbound message. kwargs: salon_id, direction
 message_stored = Signal()
 
 # An outbound message failed for good: at send time or by a later `failed` status. kwargs: message_id

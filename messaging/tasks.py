@@ -6,13 +6,19 @@ from salonbot import metrics
 from salonbot.outages import TASK_RETRY_ON_OUTAGE
 
 from .bot.flows import waitlist as waitlist_offers
-from .services import confirmations, delivery, ingest, recovery, reminders
+from .services import confirmations, delivery, ingest_batch, recovery, reminders
 
 
 @shared_task(name="messaging.process_webhook_event", **TASK_RETRY_ON_OUTAGE)
-def process_webhook_event(event_id: str) -> None:
-    event = ingest.process_webhook_event(event_id=event_id)
-    metrics.WEBHOOK_EVENTS_PROCESSED.labels("error" if event.error else "ok").inc()
+def process_webhook_event(event_id: str = "") -> int:
+    """Published per stored event (coalesced for statuses): processes it and whatever else is waiting."""
+    events = ingest_batch.process_pending(event_id=event_id or None)
+    failed = sum(1 for event in events if event.error)
+    if failed:
+        metrics.WEBHOOK_EVENTS_PROCESSED.labels("error").inc(failed)
+    if len(events) > failed:
+        metrics.WEBHOOK_EVENTS_PROCESSED.labels("ok").inc(len(events) - failed)
+    return len(events)
 
 
 # Retrying after a database error is safe: the claim (attempts == attempt) lets one delivery send.

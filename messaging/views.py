@@ -4,7 +4,8 @@ import hmac
 import logging
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpResponse, JsonResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -63,25 +64,42 @@ class WhatsAppWebhookView(APIView):
         parameters=[OpenApiParameter(SIGNATURE_HEADER, str, OpenApiParameter.HEADER, required=True)],
         responses={
             200: OpenApiResponse(description="Stored; processed in the background."),
+            400: OpenApiResponse(description="invalid_body: a NUL byte, or JSON nested too deeply; nothing stored."),
             403: OpenApiResponse(description="Missing or wrong signature; nothing stored."),
         },
         auth=[],
     )
     def post(self, request):
+        # Normally answered by WebhookReceiptMiddleware before reaching here; the same function.
+        return receive_delivery(request)
+
+
+def receive_delivery(request) -> HttpResponse:
+    """A signed POST from Meta: verify, store, publish, answer. Shared by the view and the middleware."""
+    try:
         # The raw bytes, before any parser runs: Meta signs exactly these.
         raw_body = request.body
-        secret = settings.WHATSAPP_APP_SECRET
-        if not verify_signature(raw_body, request.headers.get(SIGNATURE_HEADER), secret):
-            metrics.WEBHOOK_EVENTS_RECEIVED.labels("refused").inc()
-            if not secret:
-                logger.error("WHATSAPP_APP_SECRET is not set: every webhook delivery is refused with 403")
-            return Response({"detail": "Invalid signature.", "code": "invalid_signature"}, status=403)
+    except RequestDataTooBig:
+        return JsonResponse(
+            {"detail": "The body is larger than the server accepts.", "code": "request_too_large"}, status=413
+        )
+    secret = settings.WHATSAPP_APP_SECRET
+    if not verify_signature(raw_body, request.headers.get(SIGNATURE_HEADER), secret):
+        metrics.WEBHOOK_EVENTS_RECEIVED.labels("refused").inc()
+        if not secret:
+            logger.error("WHATSAPP_APP_SECRET is not set: every webhook delivery is refused with 403")
+        return JsonResponse({"detail": "Invalid signature.", "code": "invalid_signature"}, status=403)
+    try:
         with platform_scope():  # Meta speaks for every salon; the event is routed to one later
             webhooks.receive_webhook(raw_body=raw_body)
-        metrics.WEBHOOK_EVENTS_RECEIVED.labels("accepted").inc()
-        # 200 even for a signed body that is not JSON (stored with its error): any other answer
-        # only makes Meta re-send the same bytes for seven days.
-        return Response(status=status.HTTP_200_OK)
+    except webhooks.UnstorableBody as exc:
+        metrics.WEBHOOK_EVENTS_RECEIVED.labels("refused").inc()
+        logger.warning("signed WhatsApp webhook refused, nothing stored: %s", exc.detail)
+        return JsonResponse(exc.as_dict(), status=exc.status)
+    metrics.WEBHOOK_EVENTS_RECEIVED.labels("accepted").inc()
+    # 200 even for a signed body that is not JSON (stored with its error): any other answer
+    # only makes Meta re-send the same bytes for seven days.
+    return HttpResponse(status=status.HTTP_200_OK)
 
 
 def _same(given: str, expected: str) -> bool:

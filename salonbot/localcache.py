@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any, Generic, TypeVar
 
 from django.core.cache import caches
@@ -108,6 +108,28 @@ class LocalCache(Generic[V]):
             if generation == self._generation:
                 self._store(key, value)
         return value
+
+    def get_many_or_load(self, keys: Iterable[Hashable], loader: Callable[[list], dict]) -> dict:
+        """Each key's value; the missing ones loaded together by `loader(missing) -> {key: value}`."""
+        missing = _MISSING
+        found, absent = {}, []
+        for key in dict.fromkeys(keys):
+            value = self.get(key, missing)
+            if value is missing:
+                absent.append(key)
+            else:
+                found[key] = value
+        if not absent:
+            return found
+        with self._lock:
+            generation = self._generation
+        loaded = loader(absent)
+        with self._lock:
+            if generation == self._generation:
+                for key, value in loaded.items():
+                    if value is not None or self.cache_none:
+                        self._store(key, value)
+        return {**found, **{key: loaded.get(key) for key in absent}}
 
     def set(self, key: Hashable, value: V) -> None:
         with self._lock:

@@ -84,6 +84,7 @@ MIDDLEWARE = [
     # Above the JSON error middleware, so its replacement answers get the header too.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "salonbot.api.middleware.ApiJsonErrorsMiddleware",  # inside CORS: a browser can read the errors
+    "messaging.middleware.WebhookReceiptMiddleware",  # Meta's POSTs skip the rest (HMAC-authenticated)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -4,6 +4,7 @@ import zoneinfo
 from datetime import date, datetime
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -164,6 +165,51 @@ def upsert_customer(*, salon: Salon, phone: str, name: str = "", wa_id: str = ""
     return customer
 
 
+def upsert_customers(wanted: dict[tuple, tuple[str, str]]) -> dict[tuple, Customer]:
+    """upsert_customer for many: `{(salon_id, phone): (name, wa_id)}` → `{(salon_id, phone): Customer}`.
+
+    Phones must be normalised already. Three statements however many customers (read, insert the
+    missing ones with ON CONFLICT DO NOTHING in key order, read those back) and one more when
+    existing customers get a blank name or wa_id filled in. Inside the caller's transaction.
+    """
+    if not wanted:
+        return {}
+    keys = sorted(wanted)
+    by_salon: dict = {}
+    for salon_id, phone in keys:
+        by_salon.setdefault(salon_id, []).append(phone)
+    matching = Q()
+    for salon_id, phones in by_salon.items():
+        matching |= Q(salon_id=salon_id, phone__in=phones)
+    found = {(c.salon_id, c.phone): c for c in Customer.objects.filter(matching)}
+    missing = [key for key in keys if key not in found]
+    if missing:
+        Customer.objects.bulk_create(
+            [Customer(salon_id=s, phone=p, name=wanted[(s, p)][0], wa_id=wanted[(s, p)][1]) for s, p in missing],
+            ignore_conflicts=True,
+        )
+        again = Q()
+        for salon_id, phone in missing:
+            again |= Q(salon_id=salon_id, phone=phone)
+        created = {(c.salon_id, c.phone): c for c in Customer.objects.filter(again)}
+        for customer in created.values():
+            transaction.on_commit(lambda c=customer: customer_created.send(sender=Customer, customer=c))
+        found.update(created)
+    filled = []
+    for key, customer in found.items():
+        name, wa_id = wanted[key]
+        changed = [f for f, v in (("name", name), ("wa_id", wa_id)) if v and not getattr(customer, f)]
+        for field, value in (("name", name), ("wa_id", wa_id)):
+            if field in changed:
+                setattr(customer, field, value)
+        if changed:
+            customer.updated_at = timezone.now()
+            filled.append(customer)
+    if filled:
+        Customer.objects.bulk_update(filled, ["name", "wa_id", "updated_at"])
+    return found
+
+
 @transaction.atomic
 def create_customer(*, actor, salon: Salon, phone: str, name: str = "", email: str = "", wa_id: str = "") -> Customer:
     """Add a customer by hand; unlike `upsert_customer`, a phone the salon already has is refused."""
@@ -225,21 +271,21 @@ def consume_usage(*, salon: Salon, kind: str, now: datetime | None = None) -> No
         raise UsageLimitExceeded(f"The plan allows {limit} {kind} per month.")
 
 
-def count_usage(*, salon: Salon, kind: str, now: datetime | None = None) -> None:
-    """Count a unit without enforcing the limit (inbound messages cannot be refused)."""
-    _bump_usage(salon, kind, now)
+def count_usage(*, salon: Salon, kind: str, now: datetime | None = None, amount: int = 1) -> None:
+    """Count `amount` units without enforcing the limit (inbound messages cannot be refused)."""
+    _bump_usage(salon, kind, now, amount=amount)
 
 
-def _bump_usage(salon: Salon, kind: str, now: datetime | None, limit: int | None = None) -> int | None:
-    """The month's count after adding one, or None when it had reached `limit`."""
+def _bump_usage(salon: Salon, kind: str, now: datetime | None, limit: int | None = None, amount: int = 1) -> int | None:
+    """The month's count after adding `amount`, or None when it had reached `limit`."""
     column = UsageCounter._meta.get_field(kind).column  # a model field's name, never input
     table = UsageCounter._meta.db_table
     row = insert_or_update(
-        UsageCounter(salon=salon, period=usage_period(salon, now), **{kind: 1}),
+        UsageCounter(salon=salon, period=usage_period(salon, now), **{kind: amount}),
         unique=["salon", "period"],
-        set_sql=f'"{column}" = "{table}"."{column}" + 1, "updated_at" = excluded."updated_at"',
+        set_sql=f'"{column}" = "{table}"."{column}" + %s, "updated_at" = excluded."updated_at"',
         where_sql=f'"{table}"."{column}" < %s' if limit is not None else "",
-        params=[limit] if limit is not None else [],
+        params=[amount, limit] if limit is not None else [amount],
         returning=f'"{column}"',
     )
     return row[0] if row else None

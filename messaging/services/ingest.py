@@ -36,7 +36,14 @@ NOT_A_QUESTION = frozenset({"reaction", "system"})
 
 def process_webhook_event(*, event_id) -> WebhookEvent:
     """Process (or re-process) one stored event; records what it could not use on the event."""
-    event = WebhookEvent.objects.get(pk=event_id)
+    return process_event(WebhookEvent.objects.get(pk=event_id))
+
+
+def process_event(event: WebhookEvent) -> WebhookEvent:
+    """One event, item by item: a failing item is recorded on the event and costs only itself.
+
+    What an admin replay runs, and how a batch that failed (ingest_batch) is processed instead.
+    """
     try:
         body = json.loads(event.body)
         batch = parse_webhook(body)
@@ -130,6 +137,7 @@ def _get_or_create_message(salon: Salon, conversation: Conversation, item: Inbou
         "direction": Direction.IN,
         "type": item.type[:32],
         "text": item.text,
+        "truncated": item.truncated,
         "payload": item.payload,
         "status": MessageStatus.RECEIVED,
         "reply_id": (item.reply_id or "")[:256],

@@ -19,6 +19,15 @@ def salon_for_phone_number_id(phone_number_id: str) -> Salon | None:
     )
 
 
+def salons_for_phone_number_ids(phone_number_ids) -> dict[str, Salon | None]:
+    """salon_for_phone_number_id for many numbers: the ones not memoised are read in one query."""
+
+    def load(numbers: list) -> dict:
+        return {s.whatsapp_phone_number_id: s for s in Salon.objects.filter(whatsapp_phone_number_id__in=numbers)}
+
+    return _salons_by_number.get_many_or_load(phone_number_ids, load)
+
+
 def forget_salon(salon: Salon) -> None:
     """Drop the salon's entries: under its current number and under any number it used before.
 

@@ -20,6 +20,11 @@ logger = logging.getLogger(__name__)
 WABA_OBJECT = "whatsapp_business_account"
 MESSAGES_FIELD = "messages"
 
+# The Cloud API caps a text at 4,096 characters: anything longer did not come from a phone, and is
+# cut (and flagged) rather than stored whole.
+MAX_INBOUND_TEXT = 4096
+NUL = "\x00"
+
 # The interactive replies we split into their own types; other interactive kinds (Flows'
 # `nfm_reply`, ...) keep type "interactive" and their raw message in `payload`.
 INTERACTIVE_REPLY_TYPES = frozenset({"button_reply", "list_reply"})
@@ -44,6 +49,8 @@ class InboundMessage:
     # The id of the chosen button or list row, or a template quick-reply's payload.
     reply_id: str | None
     payload: dict[str, Any] = dataclasses.field(hash=False, repr=False)
+    # The text was longer than MAX_INBOUND_TEXT and was cut to it (in `payload` too).
+    truncated: bool = False
 
 
 @dataclass(frozen=True)
@@ -109,6 +116,8 @@ def parse_webhook(body: dict[str, Any]) -> WebhookBatch:
     """Read every message, status and other change of a webhook body (the decoded JSON)."""
     if not isinstance(body, dict):
         raise ValueError(f"a WhatsApp webhook body is a JSON object, not {_kind(body)}")
+    # PostgreSQL's text and jsonb cannot hold U+0000; a customer's text is kept without it.
+    body = _without_nul(body)
     out = _Collector()
     obj = body.get("object")
     # Without `object` we still try (hand-written fixtures often omit it); another product's
@@ -264,6 +273,10 @@ def _parse_message(raw: Any, path: str, metadata: _Metadata, names: dict[str, st
     context_wamid = _as_id(context.get("id")) if isinstance(context, dict) else None
     extract = _EXTRACTORS.get(wa_type, _extract_nothing)
     content = extract(raw, wa_type, path, out)
+    text, truncated = content.text, len(content.text) > MAX_INBOUND_TEXT
+    if truncated:
+        text, raw = text[:MAX_INBOUND_TEXT], _capped(raw)
+        out.problem(path, f"text of {len(content.text)} characters cut to {MAX_INBOUND_TEXT}")
     out.messages.append(
         InboundMessage(
             phone_number_id=metadata.phone_number_id,
@@ -273,12 +286,35 @@ def _parse_message(raw: Any, path: str, metadata: _Metadata, names: dict[str, st
             wamid=wamid,
             timestamp=timestamp,
             type=content.type,
-            text=content.text,
+            text=text,
             context_wamid=context_wamid or content.context_wamid,
             reply_id=content.reply_id,
             payload=raw,
+            truncated=truncated,
         )
     )
+
+
+def _without_nul(value: Any) -> Any:
+    """`value` with U+0000 removed from every string in it (keys too); the same object if none has one."""
+    if isinstance(value, str):
+        return value.replace(NUL, "") if NUL in value else value
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    return value
+
+
+def _capped(value: Any) -> Any:
+    """`value` with every string cut to MAX_INBOUND_TEXT characters: the stored copy stays small."""
+    if isinstance(value, str):
+        return value[:MAX_INBOUND_TEXT]
+    if isinstance(value, dict):
+        return {k: _capped(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_capped(v) for v in value]
+    return value
 
 
 @dataclass(frozen=True)

@@ -108,6 +108,7 @@ def test_messages_are_listed_oldest_first_and_paginated(api, conversation):
         "direction",
         "type",
         "text",
+        "truncated",
         "status",
         "wamid",
         "error_code",
