@@ -46,7 +46,14 @@ from messaging.models import (
     PendingStatus,
     WebhookEvent,
 )
-from messaging.signals import announce_failure, inbound_message, inbound_while_paused, message_stored, send_logged
+from messaging.signals import (
+    announce_failure,
+    announce_status,
+    inbound_message,
+    inbound_while_paused,
+    message_stored,
+    send_logged,
+)
 from messaging.whatsapp.payloads import InboundMessage, StatusUpdate, parse_webhook
 from salons.models import Customer, Salon
 from salons.services import count_usage, upsert_customers
@@ -369,13 +376,15 @@ def _apply_statuses(updates: list[tuple[StatusUpdate, Salon]], events: list[_Eve
             message.wamid = wamid
             fields.add("wamid")
             logger.info("status for %s arrived before the send finished; wamid taken from its callback data", wamid)
-        was_failed = message.status == MessageStatus.FAILED
+        was = message.status
         for change in sorted(wamid_changes, key=lambda c: c.timestamp):  # the latest failure's error is kept
             fields.update(merge(message, change))
         message.updated_at = now
         written[message.pk] = message
-        if message.status == MessageStatus.FAILED and not was_failed:
-            announce_failure(message.pk)
+        if message.status != was:
+            announce_status(message.pk, salon_id=message.salon_id, status=message.status)
+            if message.status == MessageStatus.FAILED:
+                announce_failure(message.pk)
     if fields:
         Message.objects.bulk_update(list(written.values()), [*sorted(fields), "updated_at"])
     if unmatched:
