@@ -8,7 +8,8 @@ beside its baseline from the same run (p50 / p95 in ms):
 
 - server time, in-process (Django's test client with a real JWT, so authentication counts):
   the range form GET /api/salons/{id}/availability?date_from=&date_to= for the 30 days, against
-  the old way, 30 calls of the one-day form for the same month, and GET /healthz;
+  the old way, 30 calls of the one-day form for the same month, and GET /healthz; and the range
+  form's CPU time in the Django process, which a loaded machine inflates less than the wall clock;
 - the same through HTTP: gunicorn (1 worker, sequential requests, loopback);
 - the queries each form runs (the range's SQL printed), and whether the range answers exactly
   what the 30 one-day calls answer, day by day;
@@ -61,14 +62,15 @@ def interleaved(figures: dict, repeat: int, warm: int = 5, every: dict | None = 
     for fn in figures.values():
         for _ in range(warm):
             fn()
-    samples: dict[str, list[float]] = {name: [] for name in figures}
+    samples: dict[str, list[float]] = {name: [] for name in figures} | {f"{name} cpu": [] for name in figures}
     for round_ in range(repeat):
         for name, fn in figures.items():
             if round_ % every.get(name, 1):
                 continue
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             fn()
             samples[name].append((time.perf_counter() - t0) * 1000)
+            samples[f"{name} cpu"].append((time.process_time() - c0) * 1000)
     return samples
 
 
@@ -218,6 +220,8 @@ def main() -> None:
         ):
             print(f"{title}: {runs} rounds, the old way every {old_every}th")
             print(f"  range form, 30 days in one request              {summary(figures['range'])}")
+            if figures is inproc:
+                print(f"    its CPU time in this process (no database)    {summary(figures['range cpu'])}")
             print(f"    baseline: 30 one-day requests (the old way)   {summary(figures['days'])}")
             print(f"    baseline: GET /healthz                        {summary(figures['healthz'])}")
         print(f"selectors alone (loader + engine), {args.repeat} rounds")

@@ -13,7 +13,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from bookings import slots
-from bookings.availability_serializers import SalonAvailabilityRangeSerializer, salon_availability_range_data
+from bookings.availability_serializers import (
+    SalonAvailabilityRangeSerializer,
+    SalonAvailabilitySerializer,
+    salon_availability_data,
+    salon_availability_range_data,
+)
 from bookings.models import Booking, SlotHold
 from tests import factories
 
@@ -238,6 +243,11 @@ def test_rendering_matches_the_documented_serializer(salon, dst_month):
     }
     fast = salon_availability_range_data(salon=salon, service=service, by_day=by_day)
     assert fast == SalonAvailabilityRangeSerializer(body).data
+    for day, found in by_day.items():
+        one = {key: body[key] for key in ("salon_id", "service_id", "duration_minutes")}
+        one |= {"date": day, "slots": [{"start": s, "master_ids": ids} for s, ids in found]}
+        fast = salon_availability_data(salon=salon, service=service, day=day, found=found)
+        assert fast == SalonAvailabilitySerializer(one).data
 
 
 def test_busy_time_keeps_every_microsecond(salon, master):
