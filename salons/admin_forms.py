@@ -66,6 +66,16 @@ class SalonAdminForm(forms.ModelForm):
             "hold_minutes": _("A time a customer is confirming in the chat is kept for them this long."),
         }
 
+    def validate_unique(self):
+        # Whether the number is taken is the service's question (salons.numbers), which answers an
+        # owner without saying that another salon has it; Django's check here would say so.
+        exclude = self._get_validation_exclusions()
+        exclude.add("whatsapp_phone_number_id")
+        try:
+            self.instance.validate_unique(exclude=exclude)
+        except ValidationError as error:
+            self._update_errors(error)
+
     def clean_currency(self):
         value = self.cleaned_data["currency"].strip().upper()
         if len(value) != 3 or not value.isalpha():

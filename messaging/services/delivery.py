@@ -6,10 +6,11 @@ claim's lease has run out (its worker died). Two deliveries of the same task mes
 never both send, and a retry is scheduled only by the delivery that holds the claim.
 
 Reminders are never sent twice (their own policy, stated in bookings.models.ReminderStatus): a
-reminder's send that was cut off mid-request — the worker died during the POST, or the POST timed
-out — is not repeated. `send_started_at` stays set on such a row; a status from Meta that echoes
-our callback data settles it (sent, delivered, read, failed), and if none comes within
-REMINDER_OUTCOME_WINDOW_SECONDS the sweep marks it UNKNOWN (`settle_interrupted_sends`).
+reminder's send cut off mid-request — the worker died during the POST, the POST timed out, or the
+connection broke before the answer — is not repeated. `send_started_at` stays set on such a row;
+a status from Meta that echoes our callback data settles it (sent, delivered, read, failed), and
+if none comes within REMINDER_OUTCOME_WINDOW_SECONDS the sweep marks it UNKNOWN
+(`settle_interrupted_sends`).
 
 Failures: a TransientSendError is retried with jittered exponential backoff (at least the
 `Retry-After` Meta asked for), up to MAX_ATTEMPTS; a PermanentSendError marks the message FAILED
@@ -33,7 +34,7 @@ from django.utils import timezone
 from bookings.models import REMINDER_KEY_PREFIX
 from messaging.models import Direction, Message, MessageStatus
 from messaging.signals import announce_failure, announce_status
-from messaging.whatsapp.backends import send_message
+from messaging.whatsapp.backends import AMBIGUOUS_TITLES, send_message
 from messaging.whatsapp.errors import PermanentSendError, SendError, TransientSendError
 from salonbot.outages import persist
 
@@ -110,15 +111,15 @@ def deliver_message(*, message_id, attempt: int = 0) -> Outcome:
     try:
         wamid = send_message(phone_number_id=phone_number_id, body=message.payload)
     except TransientSendError as err:
-        if err.title == "timeout" and is_never_repeated(message):
+        if err.title in AMBIGUOUS_TITLES and is_never_repeated(message):
             # Meta may have accepted it: wait for its status (send_started_at stays set).
-            logger.warning("WhatsApp send of message %s timed out; not repeated, awaiting its status", message.pk)
+            logger.warning("WhatsApp send of message %s: %s; not repeated, awaiting its status", message.pk, err)
             return Outcome("unknown")
         if message.attempts >= MAX_ATTEMPTS:
             persist(_fail, message, err, gave_up=True)
             return Outcome("failed")
         delay = retry_delay(message.attempts, retry_after=err.retry_after)
-        if err.title == "timeout":
+        if err.title in AMBIGUOUS_TITLES:  # give the status that may be on its way time to arrive
             delay = max(delay, TIMEOUT_MIN_DELAY_SECONDS)
         persist(_schedule_retry, message, err, delay)
         return Outcome("retry", retry_in=delay, next_attempt=message.attempts)

@@ -38,6 +38,9 @@ BACKEND_ALIASES = {
 }
 DEFAULT_BASE_URL = "https://graph.facebook.com/v21.0"
 DEFAULT_TIMEOUT = 10.0
+# Titles of the transient errors after which Meta may have the message (we got no answer).
+TIMEOUT, CONNECTION_LOST = "timeout", "connection lost"
+AMBIGUOUS_TITLES = frozenset({TIMEOUT, CONNECTION_LOST})
 
 
 class BaseBackend:
@@ -82,15 +85,19 @@ class CloudBackend(BaseBackend):
         url = f"{self.base_url}/{quote(str(phone_number_id), safe='')}/messages"
         try:
             response = self._client.post(url, json=body)
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            # No connection, so nothing reached Meta: a retry cannot duplicate.
+            raise TransientSendError(f"could not connect: {exc}", title="network error") from exc
         except httpx.TimeoutException as exc:
             # Ambiguous: Meta may have accepted the message before we stopped waiting. Retrying
             # risks a rare duplicate (no idempotency key exists); not retrying risks a lost one.
-            raise TransientSendError(f"timed out after {self.timeout:g}s: {exc}", title="timeout") from exc
+            raise TransientSendError(f"timed out after {self.timeout:g}s: {exc}", title=TIMEOUT) from exc
         except (httpx.UnsupportedProtocol, httpx.LocalProtocolError) as exc:
             # A bad base URL or header is configuration, not weather: retrying cannot help.
             raise PermanentSendError(f"request could not be made: {exc}", title="bad request setup") from exc
         except httpx.TransportError as exc:
-            raise TransientSendError(f"network error: {exc}", title="network error") from exc
+            # The connection broke after the request went out: as ambiguous as a timeout.
+            raise TransientSendError(f"connection lost: {exc}", title=CONNECTION_LOST) from exc
         except httpx.InvalidURL as exc:
             raise PermanentSendError(f"invalid URL {url!r}: {exc}", title="bad request setup") from exc
 

@@ -6,6 +6,8 @@ that times out against the fake Graph server.
 """
 
 import re
+import socket
+import threading
 import time
 from datetime import timedelta
 
@@ -157,3 +159,51 @@ def test_the_booking_page_and_the_dashboard_show_an_unknown_reminder(
     assert client_for(other_owner).get("/api/reminders", {"status": "UNKNOWN"}).json()["count"] == 0
     listed = client_for(owner).get("/api/reminders", {"status": "UNKNOWN"}).json()
     assert [r["id"] for r in listed["results"]] == [str(reminder.pk)]
+
+
+@pytest.fixture
+def hang_up_server():
+    """Reads one request, then closes the connection without answering (the request went out)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    received = []
+
+    def serve():
+        connection, _ = server.accept()
+        with connection:
+            received.append(connection.recv(65536))
+        server.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}", received
+    thread.join(timeout=5)
+
+
+def _cloud(settings, base_url):
+    settings.WHATSAPP_BACKEND = "cloud"
+    settings.WHATSAPP_API_BASE_URL = base_url
+    settings.WHATSAPP_ACCESS_TOKEN = "EAAG-test-token"
+    settings.WHATSAPP_HTTP_TIMEOUT = 5.0
+
+
+def test_a_reminder_whose_connection_broke_after_the_request_is_not_retried(queued, settings, hang_up_server):
+    _reminder, message, _conversation = queued
+    base_url, received = hang_up_server
+    _cloud(settings, base_url)
+    assert delivery.deliver_message(message_id=message.pk, attempt=0).status == "unknown"
+    assert len(received) == 1 and b"POST" in received[0]
+    message.refresh_from_db()
+    assert message.status == MessageStatus.QUEUED and message.send_started_at is not None
+    assert message.pk not in [pk for pk, _ in recovery.stale_messages(now=timezone.now() + timedelta(hours=1))]
+
+
+def test_a_reminder_that_could_not_connect_is_retried(queued, settings):
+    """No connection, nothing reached Meta: a retry cannot make a second reminder."""
+    _reminder, message, _conversation = queued
+    _cloud(settings, "http://127.0.0.1:9")  # nothing listens
+    outcome = delivery.deliver_message(message_id=message.pk, attempt=0)
+    assert outcome.status == "retry"
+    message.refresh_from_db()
+    assert message.send_started_at is None and message.error_title == "network error"
