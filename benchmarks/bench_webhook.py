@@ -279,6 +279,9 @@ def main():
     parser.add_argument("--rate", type=float, default=500, help="requests/s of the paced phase")
     parser.add_argument("--celery-concurrency", type=int, default=4)
     parser.add_argument("--skip-processing", action="store_true")
+    parser.add_argument(
+        "--max-processing-seconds", type=float, default=900, help="stop waiting for the worker after this long"
+    )
     args = parser.parse_args()
 
     psql(f"DROP DATABASE IF EXISTS {DB}")
@@ -381,7 +384,7 @@ def main():
                 env=ENV,
             )
             t0 = time.monotonic()
-            while processed < stored and time.monotonic() - t0 < 900:
+            while processed < stored and time.monotonic() - t0 < args.max_processing_seconds:
                 time.sleep(1.0)
                 stored, processed, messages, errors, span = manage_shell(COUNT).split()
                 stored, processed = int(stored), int(processed)
