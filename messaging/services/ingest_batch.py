@@ -18,8 +18,8 @@ unanswered one of them, in order), and the signals go out once per salon or mess
 
 A batch that fails anywhere is rolled back to its savepoint and its events are processed one by
 one with `ingest.process_event`, which records each item's error on its event: one bad event
-never costs the others. Events the recovery sweep re-enqueued (attempts > 0: they may be what
-killed a worker) are never batched; they are processed alone by the task that names them.
+never costs the others. Events the recovery sweep re-enqueued twice (they may be what killed a
+worker) are no longer batched; they are processed alone by the task that names them.
 """
 
 from __future__ import annotations
@@ -59,6 +59,10 @@ from .statuses import CALLBACK_PREFIX, META_STATUSES, StatusChange, apply_pendin
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 50
+# Events re-enqueued by the recovery sweep this many times are processed alone: one that kills
+# its worker then kills nobody else's batch. Once is still batched: under a backlog older than
+# the sweep's grace the sweep re-enqueues healthy events too, and they should not go one by one.
+ALONE_FROM_ATTEMPTS = 2
 # A task drains batches while there are full ones, for at most this long (far under the task's
 # 60-second soft time limit); then it publishes its own continuation.
 DRAIN_SECONDS = 20.0
@@ -109,7 +113,7 @@ def process_batch(*, limit: int = BATCH_SIZE) -> list[WebhookEvent]:
     with transaction.atomic():
         rows = list(
             WebhookEvent.objects.select_for_update(skip_locked=True)
-            .filter(processed_at__isnull=True, attempts=0)
+            .filter(processed_at__isnull=True, attempts__lt=ALONE_FROM_ATTEMPTS)
             .order_by("received_at")[:limit]
         )
         if not rows:
@@ -128,11 +132,11 @@ def process_batch(*, limit: int = BATCH_SIZE) -> list[WebhookEvent]:
 
 
 def _process_retried(event_id) -> list[WebhookEvent]:
-    """An event the sweep re-enqueued, alone: if it crashes its worker, it crashes nothing else."""
+    """An event the sweep re-enqueued more than once, alone: if it crashes its worker, nothing else goes with it."""
     with transaction.atomic():
         row = (
             WebhookEvent.objects.select_for_update(skip_locked=True)
-            .filter(pk=event_id, processed_at__isnull=True, attempts__gt=0)
+            .filter(pk=event_id, processed_at__isnull=True, attempts__gte=ALONE_FROM_ATTEMPTS)
             .first()
         )
         if row is None:
