@@ -13,6 +13,9 @@ HMAC, store the event, enqueue its processing, answer 200. Afterwards one Celery
 (`-c 4`) drains what was stored, and its rate is reported: events over the span between the
 first and the last `processed_at` (worker start-up excluded), and over the wall time.
 
+The paced phase sends each client's bodies of the first phase again (the same wamids), as Meta
+re-delivers: they are stored as events and processed, and must add no message.
+
 BENCH_DB (database name) and BENCH_REDIS_URL choose where it runs, so two runs on one machine
 do not share state. Prints figures a reader can compare; it is not a test.
 """
