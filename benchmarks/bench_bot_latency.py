@@ -61,6 +61,27 @@ for name in ("Anna", "Bea", "Carla"):
     Master.objects.create(salon=salon, name=name, working_hours=week).services.set(services)
 print("ok")
 """
+# Where each reply's time went, from the rows: the webhook stored (received_at), the message
+# stored by the processing task, the reply queued by the bot, the reply accepted by Graph (sent_at).
+STAGES = """
+from django.db import connection
+with connection.cursor() as cursor:
+    cursor.execute(
+        "SELECT EXTRACT(EPOCH FROM m.created_at - e.received_at) * 1000,"
+        " EXTRACT(EPOCH FROM r.created_at - m.created_at) * 1000,"
+        " EXTRACT(EPOCH FROM r.sent_at - r.created_at) * 1000"
+        " FROM messaging_message m"
+        " JOIN messaging_message r ON r.idempotency_key = 'bot:' || m.id::text"
+        " JOIN messaging_webhookevent e ON e.body LIKE '%%' || m.wamid || '%%'"
+        " WHERE m.direction = 'IN' AND r.sent_at IS NOT NULL"
+    )
+    rows = cursor.fetchall()
+names = ("webhook stored -> message ingested", "ingested -> reply queued by the bot", "queued -> accepted by Graph")
+for i, name in enumerate(names):
+    values = sorted(float(r[i]) for r in rows)
+    if values:
+        print(f"    {name:<38} p50={values[len(values) // 2]:6.1f}ms p95={values[int(len(values) * 0.95)]:6.1f}ms")
+"""
 COUNT = """
 from bookings.models import Booking
 from messaging.models import Message, WebhookEvent
@@ -285,6 +306,11 @@ def main():
         )
         bookings, sent, errors = out.stdout.strip().splitlines()[-1].split()
         print(f"  in the database: {bookings} WhatsApp bookings, {sent} outbound messages, {errors} webhook errors")
+        stages = subprocess.run(
+            [python, "manage.py", "shell", "-c", STAGES], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+        )
+        print("  stages, from the database (replies the bot queued under its own key):")
+        print(stages.stdout.rstrip())
         if "unbooked" in results:
             print(f"  a customer's last reply when not booked: {json.dumps(results['unbooked'])[:600]}")
     finally:

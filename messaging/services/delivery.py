@@ -38,6 +38,7 @@ from messaging.whatsapp.backends import AMBIGUOUS_TITLES, send_message
 from messaging.whatsapp.errors import PermanentSendError, SendError, TransientSendError
 from salonbot.outages import persist
 
+from .jobs import SEND_MESSAGE, enqueue
 from .statuses import apply_pending_statuses
 
 logger = logging.getLogger(__name__)
@@ -128,6 +129,19 @@ def deliver_message(*, message_id, attempt: int = 0) -> Outcome:
         return Outcome("failed")
     persist(_mark_sent, message, wamid)
     return Outcome("sent")
+
+
+def send_now(*, message_id) -> Outcome:
+    """Deliver a just-committed message from this process, without the hop through the broker.
+
+    For the bot's replies: a customer is waiting. The send task was published as well (it is
+    what survives this process dying); whichever claims the message first sends it, once. A
+    retry is scheduled as the task schedules its own.
+    """
+    outcome = deliver_message(message_id=message_id, attempt=0)
+    if outcome.retry_in is not None:
+        enqueue(SEND_MESSAGE, str(message_id), outcome.next_attempt, countdown=outcome.retry_in)
+    return outcome
 
 
 def _mark_sent(message: Message, wamid: str) -> None:

@@ -18,8 +18,8 @@ unanswered one of them, in order), and the signals go out once per salon or mess
 
 A batch that fails anywhere is rolled back to its savepoint and its events are processed one by
 one with `ingest.process_event`, which records each item's error on its event: one bad event
-never costs the others. Events the recovery sweep re-enqueued (attempts > 0: they may be what
-killed a worker) are never batched; they are processed alone by the task that names them.
+never costs the others. Events the recovery sweep re-enqueued twice (they may be what killed a
+worker) are no longer batched; they are processed alone by the task that names them.
 """
 
 from __future__ import annotations
@@ -66,6 +66,10 @@ from .statuses import CALLBACK_PREFIX, META_STATUSES, StatusChange, apply_pendin
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 50
+# Events re-enqueued by the recovery sweep this many times are processed alone: one that kills
+# its worker then kills nobody else's batch. Once is still batched: under a backlog older than
+# the sweep's grace the sweep re-enqueues healthy events too, and they should not go one by one.
+ALONE_FROM_ATTEMPTS = 2
 # A task drains batches while there are full ones, for at most this long (far under the task's
 # 60-second soft time limit); then it publishes its own continuation.
 DRAIN_SECONDS = 20.0
@@ -116,7 +120,7 @@ def process_batch(*, limit: int = BATCH_SIZE) -> list[WebhookEvent]:
     with transaction.atomic():
         rows = list(
             WebhookEvent.objects.select_for_update(skip_locked=True)
-            .filter(processed_at__isnull=True, attempts=0)
+            .filter(processed_at__isnull=True, attempts__lt=ALONE_FROM_ATTEMPTS)
             .order_by("received_at")[:limit]
         )
         if not rows:
@@ -135,11 +139,11 @@ def process_batch(*, limit: int = BATCH_SIZE) -> list[WebhookEvent]:
 
 
 def _process_retried(event_id) -> list[WebhookEvent]:
-    """An event the sweep re-enqueued, alone: if it crashes its worker, it crashes nothing else."""
+    """An event the sweep re-enqueued more than once, alone: if it crashes its worker, nothing else goes with it."""
     with transaction.atomic():
         row = (
             WebhookEvent.objects.select_for_update(skip_locked=True)
-            .filter(pk=event_id, processed_at__isnull=True, attempts__gt=0)
+            .filter(pk=event_id, processed_at__isnull=True, attempts__gte=ALONE_FROM_ATTEMPTS)
             .first()
         )
         if row is None:
@@ -319,19 +323,27 @@ def _read_conversations(keys: list[tuple]) -> dict[tuple, Conversation]:
 
 def _touch(touched: dict) -> None:
     """Move each conversation's window and recency forward (never back), reopen it, mark it waiting."""
-    newest = [When(pk=pk, then=Value(times[0])) for pk, times in touched.items()]
-    stamp = Case(*newest, output_field=DateTimeField())
-    asking = [When(pk=pk, then=Value(times[1])) for pk, times in touched.items() if times[1] is not None]
+    stamp = _by_value({pk: times[0] for pk, times in touched.items()}, default=None)
     changes = {
         "last_inbound_at": Greatest(Coalesce(F("last_inbound_at"), stamp), stamp),
         "last_message_at": Greatest(Coalesce(F("last_message_at"), stamp), stamp),
         "status": ConversationStatus.OPEN,
         "updated_at": timezone.now(),
     }
+    asking = {pk: times[1] for pk, times in touched.items() if times[1] is not None}
     if asking:
-        ask = Case(*asking, default=F("waiting_since"), output_field=DateTimeField())
+        ask = _by_value(asking, default=F("waiting_since"))
         changes["waiting_since"] = Least(Coalesce(F("waiting_since"), ask), ask)
     Conversation.objects.filter(pk__in=list(touched)).update(**changes)
+
+
+def _by_value(values: dict, *, default, output_field=None):
+    """CASE choosing each row's value by primary key, one WHEN per distinct value (not per row)."""
+    rows_of: dict = {}
+    for pk, value in values.items():
+        rows_of.setdefault(value, []).append(pk)
+    whens = [When(pk__in=pks, then=Value(value)) for value, pks in rows_of.items()]
+    return Case(*whens, default=default, output_field=output_field or DateTimeField())
 
 
 def _apply_statuses(updates: list[tuple[StatusUpdate, Salon]], events: list[_Event], after: _AfterCommit) -> None:
@@ -416,15 +428,33 @@ def _callback_id(value) -> uuid.UUID | None:
 
 
 def _finish(events: list[_Event], salons: dict) -> None:
+    """Mark the batch processed in one UPDATE; CASEs only for what differs (salon, problems, errors)."""
     now = timezone.now()
-    rows = []
+    salon_of, problems_of, errors_of = {}, {}, {}
     for event in events:
         row = event.row
         row.salon_id = next(iter(event.salons)) if len(event.salons) == 1 else None
         row.problems, row.error = event.problems, "\n".join(event.errors)
         row.processed_at, row.attempts, row.updated_at = now, row.attempts + 1, now
-        rows.append(row)
-    WebhookEvent.objects.bulk_update(rows, ["salon", "problems", "error", "processed_at", "attempts", "updated_at"])
+        salon_of[row.pk] = row.salon_id
+        if row.problems:
+            problems_of[row.pk] = row.problems
+        if row.error:
+            errors_of[row.pk] = row.error
+    changes = {
+        "salon_id": _by_value(salon_of, default=None, output_field=WebhookEvent._meta.get_field("salon_id")),
+        "processed_at": now,
+        "attempts": F("attempts") + 1,
+        "updated_at": now,
+    }
+    if problems_of:
+        problems = WebhookEvent._meta.get_field("problems")
+        whens = [When(pk=pk, then=Value(value, output_field=problems)) for pk, value in problems_of.items()]
+        changes["problems"] = Case(*whens, default=F("problems"), output_field=problems)
+    if errors_of:
+        whens = [When(pk=pk, then=Value(value)) for pk, value in errors_of.items()]
+        changes["error"] = Case(*whens, default=F("error"), output_field=WebhookEvent._meta.get_field("error"))
+    WebhookEvent.objects.filter(pk__in=[e.row.pk for e in events]).update(**changes)
 
 
 def _announce(after: _AfterCommit) -> None:

@@ -249,15 +249,19 @@ def test_an_event_the_database_cannot_take_does_not_cost_the_rest_of_its_batch(s
     assert PendingStatus.objects.filter(wamid="wamid.NOT-YET").exists()
 
 
-def test_an_event_the_sweep_re_enqueued_is_processed_alone_by_its_own_task(salon):
-    retried, fresh = store(
-        meta.messages(meta.text("wamid.RETRIED")), meta.messages(meta.text("wamid.FRESH", sender=customer(3)))
+def test_an_event_the_sweep_re_enqueued_twice_is_processed_alone_by_its_own_task(salon):
+    retried, once, fresh = store(
+        meta.messages(meta.text("wamid.RETRIED")),
+        meta.messages(meta.text("wamid.ONCE", sender=customer(4))),
+        meta.messages(meta.text("wamid.FRESH", sender=customer(3))),
     )
-    WebhookEvent.objects.filter(pk=retried.pk).update(attempts=1)  # as recovery.claim_stale_event_ids does
-    assert [e.pk for e in ingest_batch.process_batch()] == [fresh.pk]  # never batched
+    # As recovery.claim_stale_event_ids counts its re-enqueues.
+    WebhookEvent.objects.filter(pk=retried.pk).update(attempts=ingest_batch.ALONE_FROM_ATTEMPTS)
+    WebhookEvent.objects.filter(pk=once.pk).update(attempts=1)
+    assert {e.pk for e in ingest_batch.process_batch()} == {once.pk, fresh.pk}  # the first never batched
     assert [e.pk for e in ingest_batch.process_pending(event_id=retried.pk)] == [retried.pk]
     retried.refresh_from_db()
-    assert retried.processed_at is not None and retried.attempts == 2
+    assert retried.processed_at is not None and retried.attempts == ingest_batch.ALONE_FROM_ATTEMPTS + 1
     assert Message.objects.filter(wamid="wamid.RETRIED").exists()
 
 
