@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,6 +25,8 @@ MESSAGES_FIELD = "messages"
 # cut (and flagged) rather than stored whole.
 MAX_INBOUND_TEXT = 4096
 NUL = "\x00"
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+REPLACEMENT = "\ufffd"
 
 # The interactive replies we split into their own types; other interactive kinds (Flows'
 # `nfm_reply`, ...) keep type "interactive" and their raw message in `payload`.
@@ -116,8 +119,9 @@ def parse_webhook(body: dict[str, Any]) -> WebhookBatch:
     """Read every message, status and other change of a webhook body (the decoded JSON)."""
     if not isinstance(body, dict):
         raise ValueError(f"a WhatsApp webhook body is a JSON object, not {_kind(body)}")
-    # PostgreSQL's text and jsonb cannot hold U+0000; a customer's text is kept without it.
-    body = _without_nul(body)
+    # PostgreSQL's text and jsonb cannot hold U+0000, and no database column takes a lone
+    # surrogate (valid as a JSON escape, not as UTF-8): a customer's text is kept without them.
+    body = _storable(body)
     out = _Collector()
     obj = body.get("object")
     # Without `object` we still try (hand-written fixtures often omit it); another product's
@@ -295,14 +299,17 @@ def _parse_message(raw: Any, path: str, metadata: _Metadata, names: dict[str, st
     )
 
 
-def _without_nul(value: Any) -> Any:
-    """`value` with U+0000 removed from every string in it (keys too); the same object if none has one."""
+def _storable(value: Any) -> Any:
+    """`value` with U+0000 removed from every string in it (keys too) and each lone surrogate made
+    U+FFFD; the same object if no string needed it."""
     if isinstance(value, str):
-        return value.replace(NUL, "") if NUL in value else value
+        if NUL in value:
+            value = value.replace(NUL, "")
+        return LONE_SURROGATE.sub(REPLACEMENT, value) if LONE_SURROGATE.search(value) else value
     if isinstance(value, dict):
-        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+        return {_storable(k): _storable(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_without_nul(v) for v in value]
+        return [_storable(v) for v in value]
     return value
 
 
