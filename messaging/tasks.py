@@ -65,7 +65,8 @@ def offer_freed_time(booking_id: str, event: str) -> int:
     return waitlist_offers.offer_freed_time(booking_id=booking_id, event=event)
 
 
-@shared_task(name="messaging.confirm_booking")
+# Retrying after a database error is safe: the confirmation is queued once per booking (its idempotency key).
+@shared_task(name="messaging.confirm_booking", **TASK_RETRY_ON_OUTAGE)
 def confirm_booking(booking_id: str) -> None:
     """A new booking's confirmation, queued from a worker: the request that booked does not wait for it."""
     confirmations.queue_booking_confirmation(booking_id=booking_id)
