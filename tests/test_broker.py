@@ -90,3 +90,36 @@ def test_a_publish_that_is_not_durable_is_dropped_not_deferred(own_broker, caplo
     assert broker.publish(warm_salon_dashboard.name, "salon-1", durable=False) is False
     assert not broker.deferred.active
     assert "Connection refused" in caplog.text or "Error 111" in caplog.text
+
+
+def test_a_message_of_a_collected_broker_connection_is_not_acknowledged_and_the_worker_goes_on():
+    """A task that finished after the consumer reconnected acks on the old channel: kombu raised
+    AttributeError there and the worker died ("Unrecoverable error"); now it is skipped and logged."""
+    import logging
+    from types import SimpleNamespace
+
+    from kombu.message import Message
+
+    from salonbot import celery_consumer
+
+    acked = []
+
+    class Channel:
+        no_ack_consumers = None
+
+        def __init__(self, client):
+            self.connection = SimpleNamespace(client=client)
+
+        def basic_ack(self, delivery_tag, multiple=False):
+            if self.connection.client is None:
+                raise AttributeError("'NoneType' object has no attribute 'hostname'")
+            acked.append(delivery_tag)
+
+    log = logging.getLogger("test.ack")
+    stale = Message(body=b"{}", delivery_tag="stale", channel=Channel(client=None))
+    live = Message(body=b"{}", delivery_tag="live", channel=Channel(client=object()))
+    assert celery_consumer.from_a_collected_connection(stale)
+    assert not celery_consumer.from_a_collected_connection(live)
+    stale.ack_log_error(log, (ConnectionError,))  # raised AttributeError before the guard
+    live.ack_log_error(log, (ConnectionError,))
+    assert acked == ["live"]
