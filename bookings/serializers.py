@@ -57,11 +57,6 @@ class BookingSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(serializers.ChoiceField(choices=DayPart.choices, allow_null=True))
-    def get_part(self, entry) -> str | None:
-        """morning, afternoon, evening, or null: the whole day."""
-        return entry.part or None
-
 
 class BookingCreateSerializer(serializers.Serializer):
     # Ids, not rows: the service reads salon, master and service in one statement, with the

@@ -56,5 +56,5 @@ def forget_deleted_salon(sender, instance, **kwargs):
 
 
 @receiver(message_status_changed, dispatch_uid="messaging.reminder_follows_message")
-def reminder_follows_its_message(sender, message_id, **kwargs):
-    reminders.follow_message(message_id=message_id)
+def reminder_follows_its_message(sender, message_id, idempotency_key=None, **kwargs):
+    reminders.follow_message(message_id=message_id, idempotency_key=idempotency_key)

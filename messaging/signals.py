@@ -29,7 +29,7 @@ message_stored = Signal()
 message_failed = Signal()
 
 # An outbound message's status moved (sent, delivered, read, failed, outcome unknown).
-# kwargs: message_id, salon_id, status
+# kwargs: message_id, salon_id, status, idempotency_key (None when the sender did not have it)
 message_status_changed = Signal()
 
 
@@ -38,10 +38,20 @@ def announce_failure(message_id) -> None:
     transaction.on_commit(lambda: send_logged(message_failed, message_id=message_id), robust=True)
 
 
-def announce_status(message_id, *, salon_id, status: str) -> None:
-    """After commit, tell the receivers (the message's reminder, the dashboard) that its status moved."""
+def announce_status(message_id, *, salon_id, status: str, idempotency_key: str | None = None) -> None:
+    """After commit, tell the receivers (the message's reminder, the dashboard) that its status moved.
+
+    `idempotency_key` ("" for none), when the caller has the message in hand, spares each receiver
+    reading the message again only to learn it is not theirs (a batch of statuses is mostly not reminders).
+    """
     transaction.on_commit(
-        lambda: send_logged(message_status_changed, message_id=message_id, salon_id=salon_id, status=status),
+        lambda: send_logged(
+            message_status_changed,
+            message_id=message_id,
+            salon_id=salon_id,
+            status=status,
+            idempotency_key=idempotency_key,
+        ),
         robust=True,
     )
 

@@ -394,7 +394,12 @@ def _apply_statuses(updates: list[tuple[StatusUpdate, Salon]], events: list[_Eve
         message.updated_at = now
         written[message.pk] = message
         if message.status != was:
-            announce_status(message.pk, salon_id=message.salon_id, status=message.status)
+            announce_status(
+                message.pk,
+                salon_id=message.salon_id,
+                status=message.status,
+                idempotency_key=message.idempotency_key or "",
+            )
             if message.status == MessageStatus.FAILED:
                 announce_failure(message.pk)
     if fields:

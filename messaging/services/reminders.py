@@ -103,8 +103,13 @@ def message_of(reminder: Reminder) -> Message | None:
     return Message.objects.filter(salon_id=reminder.salon_id, idempotency_key=reminder.message_key).first()
 
 
-def follow_message(*, message_id) -> bool:
-    """The reminder carried by this message takes its outcome (a failure with its WhatsApp error)."""
+def follow_message(*, message_id, idempotency_key: str | None = None) -> bool:
+    """The reminder carried by this message takes its outcome (a failure with its WhatsApp error).
+
+    `idempotency_key`, when known, settles without a query that the message carries no reminder.
+    """
+    if idempotency_key is not None and not idempotency_key.startswith(REMINDER_KEY_PREFIX):
+        return False
     message = Message.objects.filter(pk=message_id, idempotency_key__startswith=REMINDER_KEY_PREFIX).first()
     status = OUTCOMES.get(message.status) if message is not None else None
     if status is None:

@@ -144,7 +144,12 @@ def _save_merged(message: Message, changes: Iterable[StatusChange]) -> None:
     if changed:
         message.save(update_fields=[*sorted(changed), "updated_at"])
     if "status" in changed:
-        announce_status(message.pk, salon_id=message.salon_id, status=message.status)
+        announce_status(
+            message.pk,
+            salon_id=message.salon_id,
+            status=message.status,
+            idempotency_key=message.idempotency_key or "",
+        )
         if message.status == MessageStatus.FAILED:
             announce_failure(message.pk)
 

@@ -207,3 +207,16 @@ def test_a_reminder_that_could_not_connect_is_retried(queued, settings):
     assert outcome.status == "retry"
     message.refresh_from_db()
     assert message.send_started_at is None and message.error_title == "network error"
+
+
+def test_a_status_of_a_message_that_is_no_reminder_is_settled_without_reading_it_again(
+    django_assert_num_queries,
+):
+    # A batch of statuses announces each message; the sender passes its key so the reminder
+    # receiver needs no query per message to learn it is not its own.
+    with django_assert_num_queries(0):
+        assert reminders.follow_message(message_id="00000000-0000-0000-0000-000000000000", idempotency_key="") is False
+        assert (
+            reminders.follow_message(message_id="00000000-0000-0000-0000-000000000000", idempotency_key="bot:x")
+            is False
+        )
